@@ -1,0 +1,153 @@
+package org.kcbastion.core;
+
+import org.keycloak.models.RealmModel;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A realm's Bastion policy, read from realm attributes. Reading never fails: an invalid value is reported in
+ * {@link #problems()} and the default applies instead, because a typo must never switch a protection off.
+ */
+public record BastionPolicy(
+        int stepUpMaxAgeSeconds,
+        boolean impersonationRequireReason,
+        int impersonationMaxSessionSeconds,
+        Set<String> impersonationProtectedRoles,
+        boolean impersonationNotifyUser,
+        ImpersonationLimits impersonationLimits,
+        boolean revokeOnAdminCredentialChange,
+        int sessionMaxSeconds,
+        int sessionRememberMeMaxSeconds,
+        int sessionOfflineMaxSeconds,
+        Optional<String> securityContact,
+        List<Problem> problems) {
+
+    /** An attribute whose value was rejected; {@code reason} is safe to show to a realm admin. */
+    public record Problem(PolicyKey key, String value, String reason) {
+    }
+
+    static final int ONE_YEAR = 366 * 86400;
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
+
+    public BastionPolicy {
+        impersonationProtectedRoles = Set.copyOf(impersonationProtectedRoles);
+        problems = List.copyOf(problems);
+    }
+
+    public static BastionPolicy from(RealmModel realm) {
+        return read(realm::getAttribute);
+    }
+
+    /** Reads the policy through {@code attributes} (attribute name to raw value, null when unset). */
+    public static BastionPolicy read(Function<String, String> attributes) {
+        Reader r = new Reader(attributes);
+        return new BastionPolicy(
+                r.seconds(PolicyKey.STEP_UP_MAX_AGE_SECONDS, 10, 3600),
+                r.bool(PolicyKey.IMPERSONATION_REQUIRE_REASON),
+                r.seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400),
+                r.value(PolicyKey.IMPERSONATION_PROTECTED_ROLES, BastionPolicy::parseRoles),
+                r.bool(PolicyKey.IMPERSONATION_NOTIFY_USER),
+                r.value(PolicyKey.RATE_LIMIT_IMPERSONATION, ImpersonationLimits::parse),
+                r.bool(PolicyKey.REVOKE_ON_ADMIN_CREDENTIAL_CHANGE),
+                r.seconds(PolicyKey.SESSION_MAX_SECONDS, 60, ONE_YEAR),
+                r.seconds(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, 60, ONE_YEAR),
+                r.seconds(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, 60, ONE_YEAR),
+                r.value(PolicyKey.SECURITY_CONTACT, BastionPolicy::parseContact),
+                r.problems);
+    }
+
+    /**
+     * Checks one raw value the way {@link #read} would, for validating input before anything is stored.
+     *
+     * @return the reason it is invalid, or empty when it is valid (null and blank mean "unset" and are valid)
+     */
+    public static Optional<String> validate(PolicyKey key, String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        BastionPolicy probe = read(attribute -> attribute.equals(key.attribute()) ? value : null);
+        return probe.problems().stream().map(Problem::reason).findFirst();
+    }
+
+    public boolean isValid() {
+        return problems.isEmpty();
+    }
+
+    private static Set<String> parseRoles(String text) {
+        Set<String> roles = Arrays.stream(text.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        for (String role : roles) {
+            if (role.length() > 255 || role.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("'" + role + "' is not a role name");
+            }
+        }
+        return Collections.unmodifiableSet(roles);
+    }
+
+    private static Optional<String> parseContact(String text) {
+        String address = text.trim();
+        if (address.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!EMAIL.matcher(address).matches() || address.length() > 254) {
+            throw new IllegalArgumentException("'" + address + "' is not an email address");
+        }
+        return Optional.of(address);
+    }
+
+    private static final class Reader {
+        private final Function<String, String> attributes;
+        private final List<Problem> problems = new ArrayList<>();
+
+        Reader(Function<String, String> attributes) {
+            this.attributes = attributes;
+        }
+
+        <T> T value(PolicyKey key, Function<String, T> parser) {
+            String raw = attributes.apply(key.attribute());
+            if (raw != null && !raw.isBlank()) {
+                try {
+                    return parser.apply(raw.trim());
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem(key, raw, e.getMessage()));
+                }
+            }
+            return parser.apply(key.defaultValue());
+        }
+
+        boolean bool(PolicyKey key) {
+            return value(key, text -> switch (text.toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
+            });
+        }
+
+        int seconds(PolicyKey key, int min, int max) {
+            return value(key, text -> {
+                int v;
+                try {
+                    v = Integer.parseInt(text);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("'" + text + "' is not a whole number of seconds");
+                }
+                if (v < min || v > max) {
+                    throw new IllegalArgumentException(v + " is outside " + min + ".." + max + " seconds");
+                }
+                return v;
+            });
+        }
+    }
+}

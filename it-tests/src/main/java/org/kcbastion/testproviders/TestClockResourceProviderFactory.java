@@ -1,0 +1,82 @@
+package org.kcbastion.testproviders;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.keycloak.Config;
+import org.keycloak.common.util.Time;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import java.util.Map;
+
+/**
+ * TEST ONLY, never shipped: shifts Keycloak's clock ({@link Time#setOffset}) so day-long lifetimes are testable in
+ * seconds. {@code PUT /admin/realms/{realm}/bastion-test-clock?offset=N}, manage-realm required.
+ */
+public final class TestClockResourceProviderFactory implements AdminRealmResourceProviderFactory {
+
+    public static final String PROVIDER_ID = "bastion-test-clock";
+
+    @Override
+    public AdminRealmResourceProvider create(KeycloakSession session) {
+        return new AdminRealmResourceProvider() {
+            @Override
+            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth,
+                                      AdminEventBuilder adminEvent) {
+                return new ClockResource(auth);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    public static final class ClockResource {
+        private final AdminPermissionEvaluator auth;
+
+        ClockResource(AdminPermissionEvaluator auth) {
+            this.auth = auth;
+        }
+
+        @GET
+        @Produces(MediaType.APPLICATION_JSON)
+        public Map<String, Object> get() {
+            auth.realm().requireViewRealm();
+            return Map.of("offset", Time.getOffset(), "currentTime", Time.currentTime());
+        }
+
+        @PUT
+        @Produces(MediaType.APPLICATION_JSON)
+        public Map<String, Object> set(@QueryParam("offset") int offset) {
+            auth.realm().requireManageRealm();
+            Time.setOffset(offset);
+            return get();
+        }
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+}

@@ -1,0 +1,133 @@
+package org.kcbastion.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.BastionKeycloak;
+import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.TestRealm;
+import org.keycloak.representations.info.ServerInfoRepresentation;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@BastionKeycloak
+@DisplayName("Smoke: Keycloak 26.7.3 with the Bastion JAR installed")
+class SmokeIT {
+
+    /** Every provider the dist JAR ships, by SPI. Add a line when a provider lands. */
+    static final Map<String, List<String>> BASTION_PROVIDERS = Map.of(
+            "admin-realm-restapi-extension", List.of("bastion"));
+
+    @Nested
+    @DisplayName("Server info")
+    class ServerInfo {
+
+        @Test
+        @DisplayName("lists every Bastion provider id under its SPI")
+        void listsEveryProvider(KeycloakServer server) {
+            ServerInfoRepresentation info = server.admin().serverInfo().getInfo();
+            BASTION_PROVIDERS.forEach((spi, ids) -> {
+                assertThat(info.getProviders()).as("SPI %s", spi).containsKey(spi);
+                assertThat(info.getProviders().get(spi).getProviders().keySet()).as("providers of %s", spi)
+                        .containsAll(ids);
+            });
+        }
+
+        @Test
+        @DisplayName("reports the Bastion version through operational info")
+        void operationalInfo(KeycloakServer server) {
+            ServerInfoRepresentation info = server.admin().serverInfo().getInfo();
+            Map<String, String> operational = info.getProviders().get("admin-realm-restapi-extension")
+                    .getProviders().get("bastion").getOperationalInfo();
+            assertThat(operational).containsKey("bastion-version").containsEntry("base-path", "/admin/realms/{realm}/bastion");
+        }
+
+        @Test
+        @DisplayName("the startup log has no ERROR from Bastion")
+        void noBastionErrors(KeycloakServer server) {
+            List<String> errors = server.log().lines()
+                    .filter(l -> l.contains("ERROR"))
+                    .filter(l -> l.toLowerCase().contains("bastion"))
+                    .toList();
+            assertThat(errors).isEmpty();
+            assertThat(server.log()).contains("Keycloak 26.7.3");
+        }
+    }
+
+    @Nested
+    @DisplayName("GET /admin/realms/{realm}/bastion/policy")
+    class Policy {
+
+        @Test
+        @DisplayName("a fresh realm gets the documented defaults")
+        void defaults(TestRealm realm) {
+            Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            JsonNode policy = reply.json().path("policy");
+            assertThat(reply.json().path("valid").asBoolean()).isTrue();
+            assertThat(policy.path("bastion.stepUp.maxAgeSeconds").path("value").asText()).isEqualTo("300");
+            assertThat(policy.path("bastion.session.offlineMaxSeconds").path("default").asText()).isEqualTo("3888000");
+            assertThat(policy.path("bastion.revokeOnAdminCredentialChange").path("set").asBoolean()).isFalse();
+        }
+
+        @Test
+        @DisplayName("an invalid attribute is reported, and the default applies instead")
+        void invalidAttribute(TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "forever"));
+            try {
+                Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);
+                assertThat(reply.status()).isEqualTo(200);
+                JsonNode entry = reply.json().path("policy").path("bastion.session.maxSeconds");
+                assertThat(reply.json().path("valid").asBoolean()).isFalse();
+                assertThat(entry.path("value").asText()).isEqualTo("43200");
+                assertThat(entry.path("invalid").asText()).isEqualTo("forever");
+                assertThat(entry.path("problem").asText()).contains("not a whole number");
+            } finally {
+                java.util.HashMap<String, String> reset = new java.util.HashMap<>();
+                reset.put("bastion.session.maxSeconds", null);
+                realm.setAttributes(reset);
+            }
+        }
+
+        @Test
+        @DisplayName("without a token the call is refused with 401")
+        void needsToken(KeycloakServer server, TestRealm realm) throws Exception {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    server.baseUrl() + "/admin/realms/" + realm.name() + "/bastion/policy")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Nested
+    @DisplayName("OIDC fixtures")
+    class Fixtures {
+
+        @Test
+        @DisplayName("password grant, refresh, introspection and the authorization-code flow work against the test realm")
+        void oidcFlows(TestRealm realm) {
+            TestRealm.Client client = realm.createClient("smoke-app");
+            TestRealm.User user = realm.createUser("smoke-user", true);
+
+            Oidc.Reply tokens = realm.oidc().passwordGrant(client.clientId(), client.secret(), user.username(), user.password());
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            Oidc.Reply refreshed = realm.oidc().refresh(client.clientId(), client.secret(), tokens.text("refresh_token"));
+            assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+            Oidc.Reply introspection = realm.oidc().introspect(client.clientId(), client.secret(), refreshed.text("access_token"));
+            assertThat(introspection.json().path("active").asBoolean()).isTrue();
+
+            var browser = realm.oidc().browser();
+            var code = browser.authorize(client.clientId(), client.redirectUri(), user.username(), user.password(), user.otpSecret());
+            assertThat(code).as("authorization code; last page: %s", browser.page().title()).isPresent();
+            Oidc.Reply codeTokens = realm.oidc().exchangeCode(client.clientId(), client.secret(), code.get(), client.redirectUri());
+            assertThat(codeTokens.status()).as(codeTokens.body()).isEqualTo(200);
+            assertThat(realm.oidc().userinfo(codeTokens.text("access_token")).status()).isEqualTo(200);
+        }
+    }
+}

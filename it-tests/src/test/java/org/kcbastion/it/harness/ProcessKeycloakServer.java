@@ -1,0 +1,262 @@
+package org.kcbastion.it.harness;
+
+import org.keycloak.admin.client.Keycloak;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Keycloak from the official distribution (unpacked by Maven under {@code target/}), run as a child process with
+ * {@code kc.sh start-dev} on free loopback ports. This is the default backend: it needs no Docker.
+ */
+final class ProcessKeycloakServer implements KeycloakServer {
+
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final Path logFile;
+    private final String baseUrl;
+    private final Keycloak admin;
+    private final double startSeconds;
+    private final Database database;
+
+    private ProcessKeycloakServer(Process process, Path logFile, String baseUrl, double startSeconds, Database database) {
+        this.process = process;
+        this.logFile = logFile;
+        this.baseUrl = baseUrl;
+        this.startSeconds = startSeconds;
+        this.database = database;
+        this.admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
+    }
+
+    static KeycloakServer start(HarnessConfig config) {
+        Path home = config.keycloakHome();
+        if (!Files.isExecutable(home.resolve("bin/kc.sh"))) {
+            throw new AssertionError("No Keycloak distribution at " + home
+                    + " (it is unpacked by `mvn verify` in the pre-integration-test phase)");
+        }
+        installProviders(home, config);
+        deleteRecursively(home.resolve("data"));
+
+        Database database = Database.create(config);
+        int httpPort = Ports.freeLoopbackPort();
+        int managementPort = Ports.freeLoopbackPort();
+        List<String> command = new ArrayList<>(List.of(
+                home.resolve("bin/kc.sh").toString(), "start-dev",
+                "--http-host=127.0.0.1",
+                "--http-port=" + httpPort,
+                "--http-management-port=" + managementPort,
+                "--health-enabled=true",
+                "--log-level=INFO"));
+        command.addAll(database.keycloakOptions());
+        command.addAll(config.extraServerOptions());
+
+        Path logFile = config.workDir().resolve("keycloak.log");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
+        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+
+        long launched = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            database.drop();
+            throw new UncheckedIOException("Could not launch " + command, e);
+        }
+        try {
+            awaitReady(process, managementPort, logFile);
+        } catch (AssertionError | RuntimeException e) {
+            stop(process);
+            database.drop();
+            throw e;
+        }
+        double seconds = (System.nanoTime() - launched) / 1e9;
+        return new ProcessKeycloakServer(process, logFile, "http://127.0.0.1:" + httpPort, seconds, database);
+    }
+
+    private static void awaitReady(Process process, int managementPort, Path logFile) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Keycloak exited with code " + process.exitValue()
+                        + " before it was ready. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for Keycloak", e);
+            }
+            try {
+                process.waitFor(500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for Keycloak", e);
+            }
+        }
+        throw new AssertionError("Keycloak was not ready within " + START_TIMEOUT.toSeconds()
+                + " s. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
+    }
+
+    private static void installProviders(Path home, HarnessConfig config) {
+        Path providers = home.resolve("providers");
+        try (Stream<Path> old = Files.list(providers)) {
+            for (Path jar : old.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                Files.delete(jar);
+            }
+            for (Path jar : List.of(config.bastionJar(), config.testProvidersJar())) {
+                if (!Files.isRegularFile(jar)) {
+                    throw new AssertionError("Provider JAR missing: " + jar + " (run `mvn verify` from the root)");
+                }
+                Files.copy(jar, providers.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not install providers into " + providers, e);
+        }
+    }
+
+    @Override
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    @Override
+    public Keycloak admin() {
+        return admin;
+    }
+
+    @Override
+    public String log() {
+        try {
+            return Files.readString(logFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public double startSeconds() {
+        return startSeconds;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        stop(process);
+        database.drop();
+    }
+
+    /** SIGTERM to kc.sh (it forwards it to the JVM), then SIGKILL to whatever is left after the deadline. */
+    private static void stop(Process process) {
+        List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.toHandle().descendants()).toList();
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(could not read " + file + ": " + e + ")";
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not delete " + dir, e);
+        }
+    }
+
+    /** The server's database: H2 in {@code data/} (deleted before each run), or a fresh PostgreSQL database. */
+    private interface Database {
+        List<String> keycloakOptions();
+
+        void drop();
+
+        static Database create(HarnessConfig config) {
+            if (config.db().equals("h2")) {
+                return new Database() {
+                    public List<String> keycloakOptions() {
+                        return List.of("--db=dev-file");
+                    }
+
+                    public void drop() {
+                    }
+                };
+            }
+            if (!config.db().equals("postgres")) {
+                throw new AssertionError("it.db must be h2 or postgres, not '" + config.db() + "'");
+            }
+            String name = "bastion_it_" + System.currentTimeMillis();
+            String server = config.dbServerUrl();
+            sql(config, server + "postgres", "CREATE DATABASE " + name);
+            return new Database() {
+                public List<String> keycloakOptions() {
+                    List<String> options = new ArrayList<>(List.of("--db=postgres", "--db-url=" + server + name,
+                            "--db-username=" + config.dbUser()));
+                    if (!config.dbPassword().isEmpty()) options.add("--db-password=" + config.dbPassword());
+                    return options;
+                }
+
+                public void drop() {
+                    sql(config, server + "postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                }
+            };
+        }
+
+        private static void sql(HarnessConfig config, String url, String statement) {
+            try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword());
+                 Statement s = c.createStatement()) {
+                s.execute(statement);
+            } catch (SQLException e) {
+                throw new AssertionError("PostgreSQL at " + url + " refused `" + statement + "`: " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package org.kcbastion.it.harness;
+
+import jakarta.ws.rs.core.Response;
+import org.keycloak.admin.client.CreatedResponseUtil;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.RealmRepresentation;
+import org.keycloak.representations.idm.UserRepresentation;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One realm per IT class, with a real SMTP server wired in, events stored, and helpers for users, clients, OIDC and
+ * Bastion's admin REST API. Removed (with its mail server and back-channel receiver) after the class.
+ */
+public final class TestRealm implements AutoCloseable {
+
+    public static final String USER_PASSWORD = "Correct-Horse-42";
+
+    /** A user created by {@link #createUser}; {@code otpSecret} is null when the user has no OTP. */
+    public record User(String id, String username, String email, String password, String otpSecret) {
+    }
+
+    /** A confidential client created by {@link #createClient}. */
+    public record Client(String uuid, String clientId, String secret, String redirectUri) {
+    }
+
+    private final KeycloakServer server;
+    private final String name;
+    private final MailServer mail;
+    private final BackchannelReceiver backchannel;
+    private final Oidc oidc;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestRealm(KeycloakServer server, String name, MailServer mail, BackchannelReceiver backchannel) {
+        this.server = server;
+        this.name = name;
+        this.mail = mail;
+        this.backchannel = backchannel;
+        this.oidc = new Oidc(server.baseUrl(), name);
+    }
+
+    static TestRealm create(KeycloakServer server, String name) {
+        MailServer mail = new MailServer();
+        BackchannelReceiver backchannel = new BackchannelReceiver();
+        RealmRepresentation rep = new RealmRepresentation();
+        rep.setRealm(name);
+        rep.setEnabled(true);
+        rep.setSmtpServer(new HashMap<>(mail.realmSmtpConfig()));
+        rep.setEventsEnabled(true);
+        rep.setAdminEventsEnabled(true);
+        rep.setAdminEventsDetailsEnabled(true);
+        // A leftover from an aborted run would make create() fail with 409.
+        server.admin().realms().findAll().stream()
+                .filter(r -> r.getRealm().equals(name))
+                .forEach(r -> server.admin().realm(name).remove());
+        server.admin().realms().create(rep);
+        return new TestRealm(server, name, mail, backchannel);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public KeycloakServer server() {
+        return server;
+    }
+
+    public RealmResource admin() {
+        return server.admin().realm(name);
+    }
+
+    public Oidc oidc() {
+        return oidc;
+    }
+
+    public MailServer mail() {
+        return mail;
+    }
+
+    public BackchannelReceiver backchannel() {
+        return backchannel;
+    }
+
+    /** Sets realm attributes (e.g. Bastion policy keys); a null value removes the attribute. */
+    public void setAttributes(Map<String, String> attributes) {
+        RealmRepresentation rep = admin().toRepresentation();
+        Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
+        attributes.forEach((k, v) -> {
+            if (v == null) merged.remove(k); else merged.put(k, v);
+        });
+        rep.setAttributes(merged);
+        admin().update(rep);
+    }
+
+    /** A user with a password, an email address and, when {@code withOtp}, an OTP credential. */
+    public User createUser(String username, boolean withOtp) {
+        UserRepresentation u = new UserRepresentation();
+        u.setUsername(username);
+        u.setEmail(username + "@bastion.test");
+        u.setFirstName(username);
+        u.setLastName("Tester");
+        u.setEmailVerified(true);
+        u.setEnabled(true);
+        List<CredentialRepresentation> credentials = new ArrayList<>();
+        CredentialRepresentation password = new CredentialRepresentation();
+        password.setType(CredentialRepresentation.PASSWORD);
+        password.setValue(USER_PASSWORD);
+        password.setTemporary(false);
+        credentials.add(password);
+        String otpSecret = null;
+        if (withOtp) {
+            otpSecret = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+            CredentialRepresentation otp = new CredentialRepresentation();
+            otp.setType(CredentialRepresentation.TOTP);
+            otp.setUserLabel("it-authenticator");
+            otp.setSecretData("{\"value\":\"" + otpSecret + "\"}");
+            otp.setCredentialData("{\"subType\":\"totp\",\"digits\":6,\"counter\":0,\"period\":30,\"algorithm\":\"HmacSHA1\"}");
+            credentials.add(otp);
+        }
+        u.setCredentials(credentials);
+        try (Response r = admin().users().create(u)) {
+            return new User(CreatedResponseUtil.getCreatedId(r), username, u.getEmail(), USER_PASSWORD, otpSecret);
+        }
+    }
+
+    /**
+     * A confidential OIDC client with standard flow and direct grants, front-channel logout off and its back-channel
+     * logout URL pointing at this realm's {@link BackchannelReceiver}, so it hears every revocation.
+     */
+    public Client createClient(String clientId) {
+        String redirect = "http://127.0.0.1/it/" + clientId + "/callback";
+        ClientRepresentation c = new ClientRepresentation();
+        c.setClientId(clientId);
+        c.setProtocol("openid-connect");
+        c.setPublicClient(false);
+        c.setSecret("secret-" + UUID.randomUUID());
+        c.setStandardFlowEnabled(true);
+        c.setDirectAccessGrantsEnabled(true);
+        c.setRedirectUris(List.of(redirect));
+        c.setFrontchannelLogout(false);
+        Map<String, String> attributes = new HashMap<>();
+        attributes.put("backchannel.logout.url", backchannel.url());
+        attributes.put("backchannel.logout.session.required", "true");
+        attributes.put("backchannel.logout.revoke.offline.tokens", "false");
+        c.setAttributes(attributes);
+        try (Response r = admin().clients().create(c)) {
+            return new Client(CreatedResponseUtil.getCreatedId(r), clientId, c.getSecret(), redirect);
+        }
+    }
+
+    /** Calls {@code /admin/realms/{realm}/<path>} with the bootstrap admin's token. */
+    public Oidc.Reply adminCall(String method, String path, String jsonBody, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/admin/realms/" + name + "/" + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + server.admin().tokenManager().getAccessTokenString());
+        for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+            b.method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        var r = Oidc.exchange(http, b.build());
+        return new Oidc.Reply(r.statusCode(), Oidc.parse(r.body()), r.body());
+    }
+
+    @Override
+    public void close() {
+        try {
+            admin().remove();
+        } finally {
+            mail.close();
+            backchannel.close();
+        }
+    }
+}
