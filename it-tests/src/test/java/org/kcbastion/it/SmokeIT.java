@@ -8,6 +8,7 @@ import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.TestRealm;
+import org.kcbastion.it.harness.Totp;
 import org.keycloak.representations.info.ServerInfoRepresentation;
 
 import java.util.List;
@@ -115,16 +116,19 @@ class SmokeIT {
             TestRealm.Client client = realm.createClient("smoke-app");
             TestRealm.User user = realm.createUser("smoke-user", true);
 
-            Oidc.Reply tokens = realm.oidc().passwordGrant(client.clientId(), client.secret(), user.username(), user.password());
+            Oidc.Reply withoutOtp = realm.oidc().passwordGrant(client.clientId(), client.secret(), user.username(), user.password());
+            assertThat(withoutOtp.status()).as("direct grant of an OTP user without totp").isIn(400, 401);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(client.clientId(), client.secret(), user.username(), user.password(),
+                    "totp", Totp.now(user.otpSecret()));
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             Oidc.Reply refreshed = realm.oidc().refresh(client.clientId(), client.secret(), tokens.text("refresh_token"));
             assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
             Oidc.Reply introspection = realm.oidc().introspect(client.clientId(), client.secret(), refreshed.text("access_token"));
-            assertThat(introspection.json().path("active").asBoolean()).isTrue();
+            assertThat(introspection.json().path("active").asBoolean()).as(introspection.body()).isTrue();
 
-            var browser = realm.oidc().browser();
+            var browser = realm.oidc().browser().otpCodes(Totp::next); // the current code was spent on the grant
             var code = browser.authorize(client.clientId(), client.redirectUri(), user.username(), user.password(), user.otpSecret());
-            assertThat(code).as("authorization code; last page: %s", browser.page().title()).isPresent();
+            assertThat(code).as("authorization code; last page: %s", browser.page().text()).isPresent();
             Oidc.Reply codeTokens = realm.oidc().exchangeCode(client.clientId(), client.secret(), code.get(), client.redirectUri());
             assertThat(codeTokens.status()).as(codeTokens.body()).isEqualTo(200);
             assertThat(realm.oidc().userinfo(codeTokens.text("access_token")).status()).isEqualTo(200);

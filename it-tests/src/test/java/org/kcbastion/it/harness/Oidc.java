@@ -142,6 +142,13 @@ public final class Oidc {
     public final class Browser {
         private final Map<String, String> cookies = new LinkedHashMap<>();
         private HttpResponse<String> last;
+        private java.util.function.UnaryOperator<String> otpCodes = Totp::now;
+
+        /** Which OTP code to type: {@link Totp#now} by default; {@link Totp#next} after the current one was used. */
+        public Browser otpCodes(java.util.function.UnaryOperator<String> codes) {
+            this.otpCodes = codes;
+            return this;
+        }
 
         /**
          * Runs the authorization-code flow up to the redirect to {@code redirectUri}; answers the login form, and the
@@ -167,7 +174,7 @@ public final class Oidc {
                     if (form.selectFirst("input[name=username]") != null) fields.put("username", username);
                     fields.put("password", password);
                 } else if (form.selectFirst("input[name=otp]") != null && otpSecret != null) {
-                    fields.put("otp", Totp.now(otpSecret));
+                    fields.put("otp", otpCodes.apply(otpSecret));
                 } else {
                     return Optional.empty();
                 }

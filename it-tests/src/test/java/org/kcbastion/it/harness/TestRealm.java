@@ -5,6 +5,7 @@ import org.keycloak.admin.client.CreatedResponseUtil;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.ProtocolMapperRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
@@ -153,6 +154,14 @@ public final class TestRealm implements AutoCloseable {
         attributes.put("backchannel.logout.session.required", "true");
         attributes.put("backchannel.logout.revoke.offline.tokens", "false");
         c.setAttributes(attributes);
+        // Keycloak 26.7 introspects a token only for a client in its audience: let the app introspect its own tokens.
+        ProtocolMapperRepresentation audience = new ProtocolMapperRepresentation();
+        audience.setName("self-audience");
+        audience.setProtocol("openid-connect");
+        audience.setProtocolMapper("oidc-audience-mapper");
+        audience.setConfig(Map.of("included.client.audience", clientId, "access.token.claim", "true",
+                "introspection.token.claim", "true"));
+        c.setProtocolMappers(List.of(audience));
         try (Response r = admin().clients().create(c)) {
             return new Client(CreatedResponseUtil.getCreatedId(r), clientId, c.getSecret(), redirect);
         }
