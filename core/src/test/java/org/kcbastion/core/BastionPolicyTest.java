@@ -1,0 +1,111 @@
+package org.kcbastion.core;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BastionPolicyTest {
+
+    @Test
+    @DisplayName("an empty realm gets every documented default")
+    void defaults() {
+        BastionPolicy p = BastionPolicy.read(k -> null);
+        assertThat(p.stepUpMaxAgeSeconds()).isEqualTo(300);
+        assertThat(p.impersonationRequireReason()).isTrue();
+        assertThat(p.impersonationMaxSessionSeconds()).isEqualTo(900);
+        assertThat(p.impersonationProtectedRoles()).isEmpty();
+        assertThat(p.impersonationNotifyUser()).isTrue();
+        assertThat(p.impersonationLimits()).isEqualTo(ImpersonationLimits.DEFAULT);
+        assertThat(p.revokeOnAdminCredentialChange()).isTrue();
+        assertThat(p.sessionMaxSeconds()).isEqualTo(43200);
+        assertThat(p.sessionRememberMeMaxSeconds()).isEqualTo(2592000);
+        assertThat(p.sessionOfflineMaxSeconds()).isEqualTo(3888000);
+        assertThat(p.securityContact()).isEmpty();
+        assertThat(p.problems()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("valid values are read and trimmed")
+    void validValues() {
+        Map<String, String> attrs = Map.of(
+                "bastion.stepUp.maxAgeSeconds", " 120 ",
+                "bastion.revokeOnAdminCredentialChange", "FALSE",
+                "bastion.impersonation.protectedRoles", "auditor, ,finance-admin",
+                "bastion.rateLimit.impersonation", "admin=2/1h",
+                "bastion.securityContact", "soc@example.org");
+        BastionPolicy p = BastionPolicy.read(attrs::get);
+        assertThat(p.problems()).isEmpty();
+        assertThat(p.stepUpMaxAgeSeconds()).isEqualTo(120);
+        assertThat(p.revokeOnAdminCredentialChange()).isFalse();
+        assertThat(p.impersonationProtectedRoles()).containsExactlyInAnyOrder("auditor", "finance-admin");
+        assertThat(p.impersonationLimits().perAdmin()).isEqualTo(new RateLimit(2, Duration.ofHours(1)));
+        assertThat(p.impersonationLimits().perIp()).isEqualTo(ImpersonationLimits.DEFAULT.perIp());
+        assertThat(p.securityContact()).contains("soc@example.org");
+    }
+
+    @Test
+    @DisplayName("a bad value never switches a protection off: it is reported and the default applies")
+    void badValuesFallBack() {
+        Map<String, String> attrs = Map.of(
+                "bastion.revokeOnAdminCredentialChange", "no",
+                "bastion.session.maxSeconds", "0",
+                "bastion.session.offlineMaxSeconds", "-1",
+                "bastion.rateLimit.impersonation", "admin=0/1m",
+                "bastion.securityContact", "not-an-address");
+        BastionPolicy p = BastionPolicy.read(attrs::get);
+        assertThat(p.revokeOnAdminCredentialChange()).isTrue();
+        assertThat(p.sessionMaxSeconds()).isEqualTo(43200);
+        assertThat(p.sessionOfflineMaxSeconds()).isEqualTo(3888000);
+        assertThat(p.impersonationLimits()).isEqualTo(ImpersonationLimits.DEFAULT);
+        assertThat(p.securityContact()).isEmpty();
+        assertThat(p.problems()).extracting(BastionPolicy.Problem::key).containsExactlyInAnyOrder(
+                PolicyKey.REVOKE_ON_ADMIN_CREDENTIAL_CHANGE, PolicyKey.SESSION_MAX_SECONDS,
+                PolicyKey.SESSION_OFFLINE_MAX_SECONDS, PolicyKey.RATE_LIMIT_IMPERSONATION, PolicyKey.SECURITY_CONTACT);
+        assertThat(p.isValid()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "1e3", "99999999999", "59"})
+    @DisplayName("validate() names why a seconds value is refused")
+    void validateSeconds(String value) {
+        assertThat(BastionPolicy.validate(PolicyKey.SESSION_MAX_SECONDS, value)).isPresent();
+    }
+
+    @Test
+    @DisplayName("validate() accepts unset values and valid ones")
+    void validateAccepts() {
+        assertThat(BastionPolicy.validate(PolicyKey.SESSION_MAX_SECONDS, null)).isEmpty();
+        assertThat(BastionPolicy.validate(PolicyKey.SESSION_MAX_SECONDS, "3600")).isEmpty();
+        assertThat(BastionPolicy.validate(PolicyKey.IMPERSONATION_REQUIRE_REASON, "true")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("every key is found by its attribute name")
+    void byAttribute() {
+        for (PolicyKey k : PolicyKey.values()) {
+            assertThat(PolicyKey.byAttribute(k.attribute())).contains(k);
+            assertThat(BastionPolicy.validate(k, k.defaultValue())).as("default of %s is valid", k).isEmpty();
+        }
+        assertThat(PolicyKey.byAttribute("bastion.unknown")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("rate limits parse N/window with s, m, h, d and refuse the rest")
+    void rateLimits() {
+        assertThat(RateLimit.parse("5/15m")).isEqualTo(new RateLimit(5, Duration.ofMinutes(15)));
+        assertThat(RateLimit.parse("3/1h").toString()).isEqualTo("3/1h");
+        assertThat(RateLimit.parse("10/30s").window()).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> RateLimit.parse("5 per minute")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RateLimit.parse("5/2d")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ImpersonationLimits.parse("user=1/1m")).hasMessageContaining("unknown scope");
+        assertThatThrownBy(() -> ImpersonationLimits.parse("admin=1/1m,admin=2/1m")).hasMessageContaining("twice");
+        assertThat(ImpersonationLimits.parse(ImpersonationLimits.DEFAULT.toString())).isEqualTo(ImpersonationLimits.DEFAULT);
+    }
+}
