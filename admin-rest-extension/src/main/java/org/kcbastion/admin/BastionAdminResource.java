@@ -1,13 +1,22 @@
 package org.kcbastion.admin;
 
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.kcbastion.core.ApiError;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PolicyKey;
+import org.kcbastion.core.SessionRevoker;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.LinkedHashMap;
@@ -19,11 +28,13 @@ final class BastionAdminResource {
     private final KeycloakSession session;
     private final RealmModel realm;
     private final AdminPermissionEvaluator auth;
+    private final AdminEventBuilder adminEvent;
 
-    BastionAdminResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+    BastionAdminResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
         this.session = session;
         this.realm = realm;
         this.auth = auth;
+        this.adminEvent = adminEvent.resource(ResourceType.USER);
     }
 
     /**
@@ -58,5 +69,32 @@ final class BastionAdminResource {
         body.put("valid", policy.isValid());
         body.put("policy", entries);
         return body;
+    }
+
+    /**
+     * The same full revocation as an admin credential change, on demand: {@code notBefore}, every online and offline
+     * session, back-channel logout and the alert email. Needs manage-users on the user.
+     */
+    @POST
+    @Path("users/{id}/revoke-sessions")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response revokeSessions(@PathParam("id") String id) {
+        UserModel user = session.users().getUserById(realm, id);
+        if (user == null) {
+            auth.users().requireQuery();
+            return ApiError.response(Response.Status.NOT_FOUND, "user_not_found", "No user with this id in realm " + realm.getName());
+        }
+        auth.users().requireManage(user);
+        var admin = auth.adminAuth().getUser();
+        var connection = session.getContext().getConnection();
+        SessionRevoker.Result result = SessionRevoker.revokeAll(session, realm, user, new SessionRevoker.Request(
+                "admin_request", "bastionChangeAdminRevocation", admin == null ? null : admin.getUsername(),
+                connection == null ? null : connection.getRemoteAddr(), true));
+        adminEvent.operation(OperationType.ACTION).resourcePath(session.getContext().getUri()).success();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("online", result.online());
+        body.put("offline", result.offline());
+        body.put("logout_tokens", result.logoutTokens());
+        return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
     }
 }

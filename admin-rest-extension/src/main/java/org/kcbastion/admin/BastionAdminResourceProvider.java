@@ -11,7 +11,7 @@ final class BastionAdminResourceProvider implements AdminRealmResourceProvider {
     @Override
     public Object getResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth,
                               AdminEventBuilder adminEvent) {
-        return new BastionAdminResource(session, realm, auth);
+        return new BastionAdminResource(session, realm, auth, adminEvent);
     }
 
     @Override

@@ -1,0 +1,93 @@
+package org.kcbastion.core;
+
+import org.jboss.logging.Logger;
+import org.keycloak.email.EmailException;
+import org.keycloak.email.EmailTemplateProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.FormatStyle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Security alert emails, sent through the realm's SMTP settings and email theme, from templates in
+ * {@code theme-resources/templates} (so they work with any realm theme). Called after commit only; a failure is
+ * logged and audited ({@code alert_email_failed}) and never undoes what caused the alert.
+ */
+public final class SecurityMail {
+
+    private static final Logger LOG = Logger.getLogger(SecurityMail.class);
+    static final String TEMPLATE = "bastion-credential-changed.ftl";
+    static final String SUBJECT = "bastionCredentialChangedSubject";
+
+    /** Facts for the credential-changed alert; {@code change} is a message key. */
+    public record Alert(String change, String adminUsername, String adminIp, int sessionCount, long epochSeconds) {
+    }
+
+    private SecurityMail() {
+    }
+
+    public static void credentialChanged(KeycloakSessionFactory factory, String realmId, String userId, Alert alert) {
+        KeycloakModelUtils.runJobInTransaction(factory, session -> {
+            RealmModel realm = session.realms().getRealm(realmId);
+            if (realm == null) return;
+            session.getContext().setRealm(realm);
+            UserModel user = session.users().getUserById(realm, userId);
+            if (user == null) return;
+            BastionPolicy policy = BastionPolicy.from(realm);
+
+            List<String> recipients = new ArrayList<>();
+            if (user.getEmail() != null && !user.getEmail().isBlank()) recipients.add(user.getEmail());
+            policy.securityContact().ifPresent(recipients::add);
+            for (String recipient : recipients) {
+                send(session, realm, user, alert, recipient, recipient.equals(user.getEmail()) ? "user" : "security_contact");
+            }
+        });
+    }
+
+    private static void send(KeycloakSession session, RealmModel realm, UserModel user, Alert alert, String recipient,
+                             String recipientKind) {
+        Map<String, Object> attributes = new HashMap<>();
+        attributes.put("change", alert.change());
+        attributes.put("changedAt", formatTime(session, realm, user, alert.epochSeconds()));
+        attributes.put("adminUsername", alert.adminUsername() == null ? "-" : alert.adminUsername());
+        attributes.put("ipAddress", alert.adminIp() == null ? "-" : alert.adminIp());
+        attributes.put("sessionCount", alert.sessionCount());
+        attributes.put("accountName", user.getUsername());
+        try {
+            session.getProvider(EmailTemplateProvider.class)
+                    .setRealm(realm)
+                    .setUser(user)
+                    .send(SUBJECT, List.of(realm.getDisplayName() != null ? realm.getDisplayName() : realm.getName()),
+                            TEMPLATE, attributes, recipient);
+        } catch (EmailException | RuntimeException e) {
+            LOG.warnf("Bastion could not send the credential-change alert in realm %s to the %s: %s",
+                    realm.getName(), recipientKind, e.getMessage());
+            SecurityAudit.record("alert_email_failed", realm.getName(), Map.of(
+                    "user_id", user.getId(), "recipient", recipientKind, "reason", String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static String formatTime(KeycloakSession session, RealmModel realm, UserModel user, long epochSeconds) {
+        Locale locale;
+        try {
+            locale = session.getContext().resolveLocale(user);
+        } catch (RuntimeException e) {
+            locale = realm.getDefaultLocale() != null ? Locale.forLanguageTag(realm.getDefaultLocale()) : Locale.ENGLISH;
+        }
+        return DateTimeFormatter.ofLocalizedDateTime(FormatStyle.LONG, FormatStyle.MEDIUM)
+                .withLocale(locale)
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochSecond(epochSeconds));
+    }
+}

@@ -1,0 +1,97 @@
+package org.kcbastion.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.ext.Provider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.util.JsonSerialization;
+import org.keycloak.utils.KeycloakSessionUtil;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * Sees the two admin credential changes that the admin event alone cannot tell apart:
+ * <ul>
+ * <li>{@code PUT users/{id}} with {@code credentials} in the body: Keycloak strips them from the event's
+ * representation, so the request is marked here and the listener revokes on the event;</li>
+ * <li>{@code PUT users/{id}/disable-credential-types}: Keycloak emits no admin event at all, so a successful response
+ * revokes here, still inside the request's transaction.</li>
+ * </ul>
+ * Bodies it cannot parse are left to Keycloak, which answers 400; nothing is revoked then.
+ */
+@Provider
+public final class CredentialChangeFilter implements ContainerRequestFilter, ContainerResponseFilter {
+
+    static final String CREDENTIALS_IN_BODY = "bastion.credentials-in-body";
+    static final String DISABLES_CREDENTIALS = "bastion.disables-credentials";
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        String method = request.getMethod();
+        String path = request.getUriInfo().getPath();
+        Optional<String[]> update = CredentialChange.userUpdateRequest(method, path);
+        Optional<String[]> disable = CredentialChange.disableCredentialTypesRequest(method, path);
+        if (update.isEmpty() && disable.isEmpty()) return;
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        JsonNode body = readBody(request);
+        if (session == null || body == null) return;
+
+        update.ifPresent(ids -> {
+            JsonNode credentials = body.path("credentials");
+            if (credentials.isArray() && !credentials.isEmpty()) session.setAttribute(CREDENTIALS_IN_BODY, ids[1]);
+        });
+        disable.ifPresent(ids -> {
+            RealmModel realm = session.realms().getRealmByName(ids[0]);
+            UserModel user = realm == null ? null : session.users().getUserById(realm, ids[1]);
+            if (user == null || !body.isArray()) return;
+            for (JsonNode type : body) {
+                if (type.isTextual() && user.credentialManager().getStoredCredentialsByTypeStream(type.asText()).findAny().isPresent()) {
+                    session.setAttribute(DISABLES_CREDENTIALS, ids[1]);
+                    return;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (response.getStatus() / 100 != 2) return;
+        CredentialChange.disableCredentialTypesRequest(request.getMethod(), request.getUriInfo().getPath()).ifPresent(ids -> {
+            KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+            if (session == null || !ids[1].equals(session.getAttribute(DISABLES_CREDENTIALS, String.class))) return;
+            RealmModel realm = session.realms().getRealmByName(ids[0]);
+            if (realm == null) return;
+            UserSessionModel adminSession = session.getContext().getUserSession();
+            String admin = adminSession == null ? null : adminSession.getUser().getUsername();
+            String ip = session.getContext().getConnection() == null ? null : session.getContext().getConnection().getRemoteAddr();
+            CredentialChangeRevocation.apply(session, realm, new CredentialChange(CredentialChange.CREDENTIAL_DISABLED,
+                    "bastionChangeCredentialDisabled", realm.getId(), ids[1]), admin, ip);
+        });
+    }
+
+    /** Reads the JSON body and puts the bytes back for the endpoint; null when there is none or it is not JSON. */
+    private static JsonNode readBody(ContainerRequestContext request) {
+        if (!request.hasEntity()) return null;
+        byte[] bytes;
+        try {
+            bytes = request.getEntityStream().readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        request.setEntityStream(new ByteArrayInputStream(bytes));
+        try {
+            return JsonSerialization.readValue(bytes, JsonNode.class);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

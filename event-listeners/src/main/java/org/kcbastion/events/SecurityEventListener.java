@@ -1,0 +1,54 @@
+package org.kcbastion.events;
+
+import org.keycloak.events.Event;
+import org.keycloak.events.EventListenerProvider;
+import org.keycloak.events.admin.AdminEvent;
+import org.keycloak.events.admin.AuthDetails;
+import org.keycloak.events.admin.ResourceType;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+
+/**
+ * Runs inside the admin's request transaction (Keycloak delivers success events synchronously), so a revocation it
+ * starts commits or rolls back together with the credential change that caused it.
+ */
+final class SecurityEventListener implements EventListenerProvider {
+
+    private final KeycloakSession session;
+
+    SecurityEventListener(KeycloakSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public void onEvent(Event event) {
+    }
+
+    @Override
+    public void onEvent(AdminEvent event, boolean includeRepresentation) {
+        if (event.getResourceType() != ResourceType.USER || event.getOperationType() == null) return;
+        String path = event.getResourcePath();
+        boolean credentialsInBody = path != null
+                && path.equals("users/" + session.getAttribute(CredentialChangeFilter.CREDENTIALS_IN_BODY, String.class));
+        CredentialChange.fromAdminEvent(event.getOperationType().name(), path, event.getRealmId(), credentialsInBody)
+                .ifPresent(change -> {
+                    RealmModel realm = session.realms().getRealm(change.realm());
+                    if (realm == null) return;
+                    AuthDetails auth = event.getAuthDetails();
+                    CredentialChangeRevocation.apply(session, realm, change, adminUsername(auth),
+                            auth == null ? null : auth.getIpAddress());
+                });
+    }
+
+    private String adminUsername(AuthDetails auth) {
+        if (auth == null || auth.getUserId() == null) return null;
+        RealmModel adminRealm = session.realms().getRealm(auth.getRealmId());
+        UserModel admin = adminRealm == null ? null : session.users().getUserById(adminRealm, auth.getUserId());
+        return admin == null ? auth.getUserId() : admin.getUsername();
+    }
+
+    @Override
+    public void close() {
+    }
+}
