@@ -84,7 +84,7 @@ public final class SecurityEventListenerProviderFactory
     @Override
     public List<ProviderConfigProperty> getConfigMetadata() {
         return ProviderConfigurationBuilder.create()
-                .property().name(HMAC_KEY).type(ProviderConfigProperty.PASSWORD_TYPE)
+                .property().name(HMAC_KEY).type(ProviderConfigProperty.PASSWORD)
                 .helpText("Key of the HMAC-SHA256 digests Bastion writes instead of session and token ids "
                         + "(at least 32 bytes; the same on every node). Random per process when unset.")
                 .add()

@@ -35,6 +35,10 @@ public final class Totp {
      * The code of the next 30 s step. Keycloak refuses a code used once already (OTP codes are not reusable by
      * default) and accepts one step ahead, so a second login within the same step uses this.
      */
+    public static String previous(String secret) {
+        return code(secret, System.currentTimeMillis() / 1000 - 30);
+    }
+
     public static String next(String secret) {
         return code(secret, System.currentTimeMillis() / 1000 + 30);
     }
