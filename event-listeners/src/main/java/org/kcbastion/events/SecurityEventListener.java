@@ -2,6 +2,7 @@ package org.kcbastion.events;
 
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
+import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.events.admin.AuthDetails;
 import org.keycloak.events.admin.ResourceType;
@@ -23,6 +24,9 @@ final class SecurityEventListener implements EventListenerProvider {
 
     @Override
     public void onEvent(Event event) {
+        if (event.getType() == EventType.LOGIN) {
+            StaleLoginGuard.check(session, event);
+        }
     }
 
     @Override

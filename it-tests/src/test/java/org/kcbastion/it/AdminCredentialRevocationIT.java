@@ -227,6 +227,49 @@ class AdminCredentialRevocationIT {
     }
 
     @Nested
+    @DisplayName("In-flight logins")
+    class InFlight {
+
+        @Test
+        @DisplayName("a browser login past its password step when the admin resets the password cannot finish")
+        void loginStartedBeforeReset(KeycloakServer server, TestRealm realm) {
+            TestRealm.User user = realm.createUser("inflight-user", true);
+            Oidc.Browser b = realm.oidc().browser();
+            b.open(browser.clientId(), browser.redirectUri());
+            b.submit("username", user.username(), "password", user.password());
+            long passwordStep = System.currentTimeMillis() / 1000;
+            assertThat(b.page().selectFirst("input[name=otp]")).as("OTP form after the password").isNotNull();
+
+            // Keycloak's notBefore has one-second resolution: let the reset fall in a later second than the password step.
+            Poll.untilTrue("the next second", Duration.ofSeconds(3), () -> System.currentTimeMillis() / 1000 > passwordStep);
+            realm.admin().users().get(user.id()).resetPassword(newPassword(false));
+
+            b.submit("otp", Totp.now(user.otpSecret()));
+            String code = b.code(browser.redirectUri()).orElse(null);
+            if (code != null) {
+                Oidc.Reply tokens = realm.oidc().exchangeCode(browser.clientId(), browser.secret(), code, browser.redirectUri());
+                assertThat(tokens.status()).as("code of a login that rests on the old password: %s", tokens.body())
+                        .isEqualTo(400);
+            }
+            assertThat(onlineSessions(realm, user)).isEmpty();
+            AuditLog.await(server, "stale_login_refused", "user_id", user.id(), DELIVERY);
+        }
+
+        @Test
+        @DisplayName("a login that starts after the reset works normally")
+        void loginAfterReset(TestRealm realm) {
+            TestRealm.User user = realm.createUser("after-reset-user", false);
+            CredentialRepresentation fresh = newPassword(false);
+            realm.admin().users().get(user.id()).resetPassword(fresh);
+            Oidc.Browser b = realm.oidc().browser();
+            String code = b.authorize(browser.clientId(), browser.redirectUri(), user.username(), fresh.getValue(), null)
+                    .orElseThrow(() -> new AssertionError(b.page().text()));
+            Oidc.Reply tokens = realm.oidc().exchangeCode(browser.clientId(), browser.secret(), code, browser.redirectUri());
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+        }
+    }
+
+    @Nested
     @DisplayName("What must not revoke")
     class NoRevocation {
 

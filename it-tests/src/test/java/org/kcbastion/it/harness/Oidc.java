@@ -156,10 +156,7 @@ public final class Oidc {
          */
         public Optional<String> authorize(String clientId, String redirectUri, String username, String password,
                                           String otpSecret, String... extraParams) {
-            Map<String, String> q = form("client_id", clientId, "redirect_uri", redirectUri, "response_type", "code",
-                    "scope", "openid", "state", "it-state", "nonce", "it-nonce");
-            addPairs(q, extraParams);
-            get(realmUrl + "/protocol/openid-connect/auth?" + encode(q));
+            open(clientId, redirectUri, extraParams);
             for (int step = 0; step < 5; step++) {
                 Optional<String> code = codeFrom(redirectUri);
                 if (code.isPresent()) return code;
@@ -181,6 +178,29 @@ public final class Oidc {
                 post(form.absUrl("action").isEmpty() ? form.attr("action") : form.absUrl("action"), fields);
             }
             return Optional.empty();
+        }
+
+        /** Starts the authorization-code flow: the browser is then on the login page. */
+        public void open(String clientId, String redirectUri, String... extraParams) {
+            Map<String, String> q = form("client_id", clientId, "redirect_uri", redirectUri, "response_type", "code",
+                    "scope", "openid", "state", "it-state", "nonce", "it-nonce");
+            addPairs(q, extraParams);
+            get(realmUrl + "/protocol/openid-connect/auth?" + encode(q));
+        }
+
+        /** Fills the page's form (hidden fields kept, {@code fields} added) and submits it. */
+        public void submit(String... fields) {
+            Element form = page().selectFirst("form[method=post]");
+            if (form == null) throw new AssertionError("no form on the page: " + page().text());
+            Map<String, String> values = new LinkedHashMap<>();
+            for (Element input : form.select("input[name]")) values.put(input.attr("name"), input.attr("value"));
+            addPairs(values, fields);
+            post(form.absUrl("action").isEmpty() ? form.attr("action") : form.absUrl("action"), values);
+        }
+
+        /** The authorization code, if the last response redirected to {@code redirectUri}. */
+        public Optional<String> code(String redirectUri) {
+            return codeFrom(redirectUri);
         }
 
         /** The page the browser is on (after following redirects inside Keycloak). */
