@@ -24,7 +24,7 @@ public final class BackchannelReceiver implements AutoCloseable {
     public enum Mode { OK, FAIL, HANG }
 
     /** A decoded logout token (the receiver does not verify signatures; Keycloak signed it). */
-    public record LogoutToken(String sid, String sub, JsonNode claims) {
+    public record LogoutToken(String sid, String sub, JsonNode claims, long receivedAtNanos) {
     }
 
     private final HttpServer server;
@@ -45,7 +45,8 @@ public final class BackchannelReceiver implements AutoCloseable {
                 if (pair.startsWith("logout_token=")) {
                     String jwt = URLDecoder.decode(pair.substring("logout_token=".length()), StandardCharsets.UTF_8);
                     JsonNode claims = Jwt.claims(jwt);
-                    received.add(new LogoutToken(claims.path("sid").asText(null), claims.path("sub").asText(null), claims));
+                    received.add(new LogoutToken(claims.path("sid").asText(null), claims.path("sub").asText(null), claims,
+                            System.nanoTime()));
                 }
             }
             if (mode == Mode.HANG) {
