@@ -10,6 +10,7 @@ import org.apache.http.util.EntityUtils;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.constants.AdapterConstants;
+import org.keycloak.common.util.SecretGenerator;
 import org.keycloak.common.util.Time;
 import org.keycloak.connections.httpclient.HttpClientProvider;
 import org.keycloak.models.AuthenticatedClientSessionModel;
@@ -19,13 +20,18 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.protocol.oidc.OIDCAdvancedConfigWrapper;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.representations.LogoutToken;
 import org.keycloak.services.managers.ResourceAdminManager;
+import org.keycloak.util.JsonSerialization;
+import org.keycloak.util.TokenUtil;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +44,21 @@ import java.util.stream.Stream;
  * Bastion's revoke-sessions call).
  * <p>
  * In the caller's transaction, so it commits or rolls back with the change that caused it: the user's
- * {@code notBefore} is set and every online and offline session is removed. Logout tokens are signed then too, while
- * the sessions still exist. After the commit, on Bastion's executor: the back-channel logout POSTs, the audit line, the
- * metrics and the alert email. A failure there is logged and audited and never undoes the revocation.
+ * {@code notBefore} is set, every online and offline session is removed, and what the logout tokens need is captured
+ * while the sessions still exist. After the commit, on Bastion's executor: signing and POSTing the back-channel logout
+ * tokens, the audit line, the metrics and the alert email. A failure there is logged and audited and never undoes the revocation.
  */
 public final class SessionRevoker {
 
     private static final Logger LOG = Logger.getLogger(SessionRevoker.class);
     /** Back-channel deliveries run in at most this many parallel batches. */
     private static final int DELIVERY_BATCHES = 4;
+    /** The expiry Keycloak gives its own logout tokens (the spec recommends at most two minutes). */
+    private static final int LOGOUT_TOKEN_SECONDS = 120;
+    /** Sessions removed inside the admin's transaction; the rest follow right after commit. */
+    static final int IN_TRANSACTION_REMOVALS = 25;
+    /** Deferred removals per transaction. */
+    private static final int REMOVAL_BATCH = 100;
 
     /** Why and by whom. {@code change} is a message key of the alert email (e.g. {@code bastionChangePasswordReset}). */
     public record Request(String trigger, String change, String adminUsername, String adminIp, boolean sendAlert) {
@@ -59,18 +71,25 @@ public final class SessionRevoker {
         }
     }
 
-    private record Delivery(String clientId, String url, String token, String sessionDigest) {
+    /**
+     * One back-channel logout to send after commit. The token is signed then, from these facts, unless the client
+     * has a pairwise-subject mapper: such tokens need the session, so they are signed in the transaction.
+     */
+    private record Delivery(String clientUuid, String clientId, String url, String issuer, String sid,
+                            boolean sessionRequired, boolean revokeOffline, String presigned, String sessionDigest) {
     }
 
     private SessionRevoker() {
     }
 
     public static Result revokeAll(KeycloakSession session, RealmModel realm, UserModel user, Request request) {
+        long t0 = System.nanoTime();
         session.users().setNotBeforeForUser(realm, user, Time.currentTime());
 
         List<UserSessionModel> online = session.sessions().getUserSessionsStream(realm, user).toList();
         List<UserSessionModel> offline = session.sessions().getOfflineUserSessionsStream(realm, user).toList();
         Digests digests = BastionKeys.digests(session);
+        long t1 = System.nanoTime();
 
         Map<String, Delivery> deliveries = new LinkedHashMap<>();
         List<String> unsigned = new ArrayList<>();
@@ -84,10 +103,13 @@ public final class SessionRevoker {
                 String url = backchannelUrl(session, client, cs);
                 if (url == null) continue;
                 try {
-                    deliveries.put(key, new Delivery(client.getClientId(), url, logoutToken(session, client, user, cs),
-                            sessionDigest));
+                    OIDCAdvancedConfigWrapper config = OIDCAdvancedConfigWrapper.fromClientModel(client);
+                    String presigned = hasPairwiseSubject(client) ? logoutToken(session, client, user, cs) : null;
+                    deliveries.put(key, new Delivery(client.getId(), client.getClientId(), url,
+                            cs.getNote(OIDCLoginProtocol.ISSUER), us.getId(), config.isBackchannelLogoutSessionRequired(),
+                            config.getBackchannelLogoutRevokeOfflineTokens(), presigned, sessionDigest));
                 } catch (RuntimeException e) {
-                    LOG.warnf("Bastion could not sign a logout token for client %s: %s", client.getClientId(), e.toString());
+                    LOG.warnf("Bastion could not prepare a logout token for client %s: %s", client.getClientId(), e.toString());
                     unsigned.add(client.getClientId());
                 }
             }
@@ -95,12 +117,27 @@ public final class SessionRevoker {
         List<String> sessionDigests = Stream.concat(online.stream(), offline.stream())
                 .map(UserSessionModel::getId).distinct().map(digests::hmac).toList();
 
-        for (UserSessionModel us : offline) session.sessions().removeOfflineUserSession(realm, us);
-        for (UserSessionModel us : online) session.sessions().removeUserSession(realm, us);
+        long t2 = System.nanoTime();
+        // Removing a persistent session costs Keycloak a few ms at commit. The most recently used sessions go in this
+        // transaction; the rest right after commit, in batches. notBefore already makes every token issued before
+        // this second fail, so the deferred rows are dead either way; only their removal waits.
+        List<UserSessionModel> byRecentUse = Stream.concat(online.stream(), offline.stream())
+                .sorted(Comparator.comparingInt(UserSessionModel::getLastSessionRefresh).reversed())
+                .toList();
+        List<UserSessionModel> now = byRecentUse.subList(0, Math.min(IN_TRANSACTION_REMOVALS, byRecentUse.size()));
+        for (UserSessionModel us : now) {
+            if (us.isOffline()) session.sessions().removeOfflineUserSession(realm, us);
+            else session.sessions().removeUserSession(realm, us);
+        }
+        List<Deferred> deferred = byRecentUse.subList(now.size(), byRecentUse.size()).stream()
+                .map(us -> new Deferred(us.getId(), us.isOffline())).toList();
+        long t3 = System.nanoTime();
+        LOG.debugf("Bastion revocation of %d+%d sessions: load %d ms, sign %d ms, remove %d ms", online.size(), offline.size(),
+                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
 
         Result result = new Result(online.size(), offline.size(), deliveries.size());
         Facts facts = new Facts(realm.getId(), realm.getName(), user.getId(), request, result, Time.currentTime(),
-                sessionDigests, List.copyOf(deliveries.values()), unsigned);
+                sessionDigests, List.copyOf(deliveries.values()), unsigned, deferred);
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         ExecutorService executor = AfterCommit.executor(session);
         AfterCommit.run(session, () -> afterCommit(factory, executor, facts));
@@ -108,36 +145,61 @@ public final class SessionRevoker {
     }
 
     private record Facts(String realmId, String realmName, String userId, Request request, Result result, long time,
-                         List<String> sessionDigests, List<Delivery> deliveries, List<String> unsigned) {
+                         List<String> sessionDigests, List<Delivery> deliveries, List<String> unsigned,
+                         List<Deferred> deferred) {
+    }
+
+    /** A session whose removal follows right after the commit. */
+    private record Deferred(String id, boolean offline) {
     }
 
     private static void afterCommit(KeycloakSessionFactory factory, ExecutorService executor, Facts facts) {
         BastionMetrics.sessionsRevoked(facts.request.trigger(), "online", facts.result.online());
         BastionMetrics.sessionsRevoked(facts.request.trigger(), "offline", facts.result.offline());
-        if (facts.request.sendAlert()) {
-            SecurityMail.credentialChanged(factory, facts.realmId, facts.userId, new SecurityMail.Alert(
-                    facts.request.change(), facts.request.adminUsername(), facts.request.adminIp(),
-                    facts.result.sessions(), facts.time));
-        }
-        List<List<Delivery>> batches = partition(facts.deliveries, DELIVERY_BATCHES);
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger(facts.unsigned.size());
-        // The last batch to finish writes the audit line: nobody blocks a pool thread waiting for the others.
-        AtomicInteger pending = new AtomicInteger(batches.size());
+        List<Runnable> work = new ArrayList<>();
+        // The first task runs on this thread, the others go to the executor in this order.
+        partition(facts.deliveries, DELIVERY_BATCHES)
+                .forEach(batch -> work.add(() -> deliver(factory, facts.realmId, facts.realmName, facts.userId, batch, ok, failed)));
+        if (facts.request.sendAlert()) {
+            work.add(() -> SecurityMail.credentialChanged(factory, facts.realmId, facts.userId, new SecurityMail.Alert(
+                    facts.request.change(), facts.request.adminUsername(), facts.request.adminIp(),
+                    facts.result.sessions(), facts.time)));
+        }
+        // Removals last: their tokens already fail, while the apps are still waiting to hear about the logout.
+        partition(facts.deferred, Math.max(1, (facts.deferred.size() + REMOVAL_BATCH - 1) / REMOVAL_BATCH))
+                .forEach(batch -> work.add(() -> removeDeferred(factory, facts.realmId, batch)));
+
+        // The last task to finish writes the audit line: no pool thread blocks waiting for the others.
+        AtomicInteger pending = new AtomicInteger(work.size());
         Runnable finish = () -> SecurityAudit.record("sessions_revoked", facts.realmName, auditDetails(facts, ok.get(), failed.get()));
-        if (batches.isEmpty()) {
+        if (work.isEmpty()) {
             finish.run();
             return;
         }
-        List<Runnable> tasks = batches.stream().<Runnable>map(batch -> () -> {
+        List<Runnable> tasks = work.stream().<Runnable>map(task -> () -> {
             try {
-                deliver(factory, facts.realmName, batch, ok, failed);
+                task.run();
             } finally {
                 if (pending.decrementAndGet() == 0) finish.run();
             }
         }).toList();
         tasks.subList(1, tasks.size()).forEach(executor::execute);
         tasks.get(0).run();
+    }
+
+    private static void removeDeferred(KeycloakSessionFactory factory, String realmId, List<Deferred> batch) {
+        KeycloakModelUtils.runJobInTransaction(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            s.getContext().setRealm(realm);
+            for (Deferred d : batch) {
+                UserSessionModel us = d.offline ? s.sessions().getOfflineUserSession(realm, d.id) : s.sessions().getUserSession(realm, d.id);
+                if (us == null) continue;
+                if (d.offline) s.sessions().removeOfflineUserSession(realm, us);
+                else s.sessions().removeUserSession(realm, us);
+            }
+        });
     }
 
     private static Map<String, Object> auditDetails(Facts facts, int ok, int failed) {
@@ -148,21 +210,25 @@ public final class SessionRevoker {
         d.put("user_id", facts.userId);
         d.put("online", facts.result.online());
         d.put("offline", facts.result.offline());
+        d.put("removed_after_commit", facts.deferred.size());
         d.put("backchannel_ok", ok);
         d.put("backchannel_failed", failed);
         d.put("sessions", facts.sessionDigests);
         return d;
     }
 
-    private static void deliver(KeycloakSessionFactory factory, String realmName, List<Delivery> batch,
-                                AtomicInteger ok, AtomicInteger failed) {
-        try (KeycloakSession s = factory.create()) {
+    private static void deliver(KeycloakSessionFactory factory, String realmId, String realmName, String userId,
+                                List<Delivery> batch, AtomicInteger ok, AtomicInteger failed) {
+        KeycloakModelUtils.runJobInTransaction(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            s.getContext().setRealm(realm);
             CloseableHttpClient http = s.getProvider(HttpClientProvider.class).getHttpClient();
             for (Delivery d : batch) {
                 String outcome;
                 try {
                     HttpPost post = new HttpPost(d.url);
-                    List<NameValuePair> form = List.of(new BasicNameValuePair(OAuth2Constants.LOGOUT_TOKEN, d.token));
+                    String token = d.presigned != null ? d.presigned : sign(s, realm, userId, d);
+                    List<NameValuePair> form = List.of(new BasicNameValuePair(OAuth2Constants.LOGOUT_TOKEN, token));
                     post.setEntity(new UrlEncodedFormEntity(form, StandardCharsets.UTF_8));
                     try (CloseableHttpResponse response = http.execute(post)) {
                         EntityUtils.consumeQuietly(response.getEntity());
@@ -181,7 +247,30 @@ public final class SessionRevoker {
                 SecurityAudit.record("backchannel_failed", realmName,
                         Map.of("client_id", d.clientId, "session", d.sessionDigest, "outcome", outcome));
             }
-        }
+        });
+    }
+
+    /** The logout token Keycloak's {@code initLogoutToken} builds, from facts captured before the sessions went away. */
+    private static String sign(KeycloakSession s, RealmModel realm, String userId, Delivery d) {
+        ClientModel client = realm.getClientById(d.clientUuid);
+        if (client == null) throw new IllegalStateException("client removed");
+        LogoutToken token = new LogoutToken();
+        token.id(SecretGenerator.getInstance().generateSecureID());
+        token.issuedNow();
+        token.exp((long) Time.currentTime() + LOGOUT_TOKEN_SECONDS);
+        token.issuer(d.issuer);
+        token.putEvents(TokenUtil.TOKEN_BACKCHANNEL_LOGOUT_EVENT, JsonSerialization.createObjectNode());
+        if (d.revokeOffline) token.putEvents(TokenUtil.TOKEN_BACKCHANNEL_LOGOUT_EVENT_REVOKE_OFFLINE_TOKENS, true);
+        token.addAudience(client.getClientId());
+        if (d.sessionRequired) token.setSid(d.sid);
+        token.setSubject(userId);
+        s.getContext().setClient(client);
+        return s.tokens().encode(token);
+    }
+
+    private static boolean hasPairwiseSubject(ClientModel client) {
+        return client.getProtocolMappersStream().anyMatch(m -> m.getProtocolMapper() != null
+                && m.getProtocolMapper().contains("pairwise"));
     }
 
     private static String backchannelUrl(KeycloakSession session, ClientModel client, AuthenticatedClientSessionModel cs) {

@@ -227,6 +227,37 @@ class AdminCredentialRevocationIT {
     }
 
     @Nested
+    @DisplayName("More sessions than one transaction removes")
+    class ManySessions {
+
+        @Test
+        @DisplayName("30 sessions: every token fails when the call returns; the last rows go right after commit")
+        void thirtySessions(KeycloakServer server, TestRealm realm) {
+            TestRealm.User user = realm.createUser("many-sessions-user", false);
+            List<Oidc.Reply> grants = new java.util.ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                Oidc.Reply r = realm.oidc().passwordGrant(password.clientId(), password.secret(), user.username(), user.password());
+                assertThat(r.status()).isEqualTo(200);
+                grants.add(r);
+            }
+            assertThat(onlineSessions(realm, user)).hasSize(30);
+
+            realm.admin().users().get(user.id()).resetPassword(newPassword(false));
+
+            for (Oidc.Reply g : grants) {
+                assertThat(realm.oidc().refresh(password.clientId(), password.secret(), g.text("refresh_token")).text("error"))
+                        .isEqualTo("invalid_grant");
+                assertThat(realm.oidc().userinfo(g.text("access_token")).status()).isEqualTo(401);
+            }
+            Poll.untilTrue("every session removed", DELIVERY, () -> onlineSessions(realm, user).isEmpty());
+            JsonNode audit = AuditLog.await(server, "sessions_revoked", "user_id", user.id(), DELIVERY);
+            assertThat(audit.path("online").asInt()).isEqualTo(30);
+            assertThat(audit.path("removed_after_commit").asInt()).isEqualTo(5);
+            assertThat(audit.path("backchannel_ok").asInt()).isEqualTo(30);
+        }
+    }
+
+    @Nested
     @DisplayName("In-flight logins")
     class InFlight {
 
