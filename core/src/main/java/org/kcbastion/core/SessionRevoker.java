@@ -91,10 +91,12 @@ public final class SessionRevoker {
         Digests digests = BastionKeys.digests(session);
         long t1 = System.nanoTime();
 
+        Map<String, String> digestById = new LinkedHashMap<>();
+        Stream.concat(online.stream(), offline.stream()).forEach(us -> digestById.computeIfAbsent(us.getId(), digests::hmac));
         Map<String, Delivery> deliveries = new LinkedHashMap<>();
         List<String> unsigned = new ArrayList<>();
         Stream.concat(online.stream(), offline.stream()).forEach(us -> {
-            String sessionDigest = digests.hmac(us.getId());
+            String sessionDigest = digestById.get(us.getId());
             for (AuthenticatedClientSessionModel cs : us.getAuthenticatedClientSessions().values()) {
                 ClientModel client = cs.getClient();
                 if (client == null) continue;
@@ -114,8 +116,7 @@ public final class SessionRevoker {
                 }
             }
         });
-        List<String> sessionDigests = Stream.concat(online.stream(), offline.stream())
-                .map(UserSessionModel::getId).distinct().map(digests::hmac).toList();
+        List<String> sessionDigests = List.copyOf(digestById.values());
 
         long t2 = System.nanoTime();
         // Removing a persistent session costs Keycloak a few ms at commit. The most recently used sessions go in this
@@ -132,7 +133,7 @@ public final class SessionRevoker {
         List<Deferred> deferred = byRecentUse.subList(now.size(), byRecentUse.size()).stream()
                 .map(us -> new Deferred(us.getId(), us.isOffline())).toList();
         long t3 = System.nanoTime();
-        LOG.debugf("Bastion revocation of %d+%d sessions: load %d ms, sign %d ms, remove %d ms", online.size(), offline.size(),
+        LOG.debugf("Bastion revocation of %d+%d sessions: load %d ms, capture %d ms, remove %d ms", online.size(), offline.size(),
                 (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
 
         Result result = new Result(online.size(), offline.size(), deliveries.size());
