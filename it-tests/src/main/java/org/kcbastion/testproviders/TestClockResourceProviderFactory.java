@@ -2,6 +2,7 @@ package org.kcbastion.testproviders;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -19,7 +20,7 @@ import java.util.Map;
 
 /**
  * TEST ONLY, never shipped: shifts Keycloak's clock ({@link Time#setOffset}) so day-long lifetimes are testable in
- * seconds. {@code PUT /admin/realms/{realm}/bastion-test-clock?offset=N}, manage-realm required.
+ * seconds. {@code PUT /admin/realms/{realm}/bastion-test-clock/offset?offset=N}, manage-realm required.
  */
 public final class TestClockResourceProviderFactory implements AdminRealmResourceProviderFactory {
 
@@ -48,6 +49,7 @@ public final class TestClockResourceProviderFactory implements AdminRealmResourc
         }
 
         @GET
+        @Path("offset")
         @Produces(MediaType.APPLICATION_JSON)
         public Map<String, Object> get() {
             auth.realm().requireViewRealm();
@@ -55,6 +57,7 @@ public final class TestClockResourceProviderFactory implements AdminRealmResourc
         }
 
         @PUT
+        @Path("offset")
         @Produces(MediaType.APPLICATION_JSON)
         public Map<String, Object> set(@QueryParam("offset") int offset) {
             auth.realm().requireManageRealm();

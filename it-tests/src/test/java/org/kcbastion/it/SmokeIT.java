@@ -23,7 +23,10 @@ class SmokeIT {
     /** Every provider the dist JAR ships, by SPI. Add a line when a provider lands. */
     static final Map<String, List<String>> BASTION_PROVIDERS = Map.of(
             "admin-realm-restapi-extension", List.of("bastion"),
-            "eventsListener", List.of("bastion-security"));
+            "eventsListener", List.of("bastion-security"),
+            "bastion-session-limit", List.of("default"),
+            "refresh-token", List.of("bastion-session-limit"),
+            "authenticator", List.of("bastion-session-limit"));
 
     @Nested
     @DisplayName("Server info")

@@ -32,6 +32,8 @@ final class ProcessKeycloakServer implements KeycloakServer {
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** The session-limit sweeper's interval on the test server. */
+    static final int SWEEP_INTERVAL_SECONDS = 3;
 
     private final Process process;
     private final Path logFile;
@@ -67,7 +69,9 @@ final class ProcessKeycloakServer implements KeycloakServer {
                 "--http-port=" + httpPort,
                 "--http-management-port=" + managementPort,
                 "--health-enabled=true",
-                "--log-level=INFO"));
+                "--log-level=INFO",
+                // Short sweeps, so a test waits seconds, not the production default of a minute.
+                "--spi-bastion-session-limit--default--sweep-interval=" + SWEEP_INTERVAL_SECONDS));
         command.addAll(database.keycloakOptions());
         command.addAll(config.extraServerOptions());
 

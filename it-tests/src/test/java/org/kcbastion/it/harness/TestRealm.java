@@ -167,6 +167,16 @@ public final class TestRealm implements AutoCloseable {
         }
     }
 
+    /**
+     * Shifts Keycloak's clock (test-only provider) to {@code offsetSeconds} from real time, then takes a fresh admin
+     * token: the previous one may be expired in Keycloak's shifted view although it looks valid here.
+     */
+    public void setClockOffset(long offsetSeconds) {
+        Oidc.Reply reply = adminCall("PUT", "bastion-test-clock/offset?offset=" + offsetSeconds, null);
+        if (reply.status() != 200) throw new AssertionError("could not shift the clock: " + reply);
+        server.admin().tokenManager().grantToken();
+    }
+
     /** Calls {@code /admin/realms/{realm}/<path>} with the bootstrap admin's token. */
     public Oidc.Reply adminCall(String method, String path, String jsonBody, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/admin/realms/" + name + "/" + path))

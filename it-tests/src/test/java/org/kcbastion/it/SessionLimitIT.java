@@ -1,0 +1,347 @@
+package org.kcbastion.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.AuditLog;
+import org.kcbastion.it.harness.BastionKeycloak;
+import org.kcbastion.it.harness.Jwt;
+import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.Poll;
+import org.kcbastion.it.harness.TestRealm;
+import org.keycloak.admin.client.CreatedResponseUtil;
+import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentation;
+import org.keycloak.representations.idm.AuthenticationFlowRepresentation;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.GroupRepresentation;
+import org.keycloak.representations.idm.RealmRepresentation;
+import org.keycloak.representations.idm.RoleRepresentation;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Audit finding 3: absolute session lifetimes that sliding activity never extends. Keycloak's clock is shifted with
+ * the test-only clock provider, so day-long caps take seconds; every scenario refreshes often enough that Keycloak's
+ * own idle timeouts are never what ends the session.
+ */
+@BastionKeycloak
+@DisplayName("Session limits: absolute lifetimes from the session's start")
+class SessionLimitIT {
+
+    static final Duration SWEEP = Duration.ofSeconds(20);
+    static TestRealm.Client app;
+
+    @BeforeAll
+    static void setUp(TestRealm realm) {
+        app = realm.createClient("limited-app");
+        RealmRepresentation rep = realm.admin().toRepresentation();
+        // Keycloak's own SSO maximum (10 h by default) must not be what ends the 12 h default cap in these tests.
+        rep.setSsoSessionMaxLifespan(50_000);
+        rep.setSsoSessionIdleTimeout(7_200);
+        realm.admin().update(rep);
+    }
+
+    @AfterEach
+    void resetClock(TestRealm realm) {
+        realm.setClockOffset(0);
+    }
+
+    static Map<String, String> unset(String... keys) {
+        Map<String, String> m = new HashMap<>();
+        for (String k : keys) m.put(k, null);
+        return m;
+    }
+
+    /** Refreshes at each offset; returns the last reply. Fails the test if a refresh before the last one fails. */
+    static Oidc.Reply refreshAt(TestRealm realm, TestRealm.Client client, Oidc.Reply tokens, long... offsets) {
+        Oidc.Reply current = tokens;
+        for (int i = 0; i < offsets.length; i++) {
+            realm.setClockOffset(offsets[i]);
+            Oidc.Reply next = realm.oidc().refresh(client.clientId(), client.secret(), current.text("refresh_token"));
+            if (i < offsets.length - 1) {
+                assertThat(next.status()).as("refresh at +%d s: %s", offsets[i], next.body()).isEqualTo(200);
+            }
+            current = next.status() == 200 ? next : current;
+            if (i == offsets.length - 1) return next;
+        }
+        return current;
+    }
+
+    /**
+     * The refresh was refused because the session hit its cap. The sweeper (every 3 s on the test server) may end the
+     * session a moment before the refresh arrives; Keycloak then refuses it itself, and the audit line names the sweeper.
+     */
+    static JsonNode assertLimitReached(KeycloakServer server, Oidc.Reply reply, TestRealm.User user) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        assertThat(reply.text("error")).isEqualTo("invalid_grant");
+        JsonNode audit = AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP);
+        if (!"sweeper".equals(audit.path("enforced_by").asText())) {
+            assertThat(reply.text("error_description")).isEqualTo("Session reached its maximum lifetime");
+            assertThat(audit.path("enforced_by").asText()).isEqualTo("refresh");
+        }
+        return audit;
+    }
+
+    @Nested
+    @DisplayName("Offline sessions")
+    class Offline {
+
+        @Test
+        @DisplayName("an offline token refreshed every day stops at exactly the offline cap")
+        void offlineCap(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", String.valueOf(5 * 86400)));
+            try {
+                TestRealm.User user = realm.createUser("offline-daily", false);
+                Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
+                assertThat(tokens.status()).isEqualTo(200);
+                long started = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
+                assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong())
+                        .as("the offline token never outlives the cap").isLessThanOrEqualTo(started + 5 * 86400);
+
+                Oidc.Reply last = refreshAt(realm, app, tokens, 86400, 2 * 86400, 3 * 86400, 4 * 86400, 5 * 86400 - 60);
+                assertThat(last.status()).as("one minute before the cap: %s", last.body()).isEqualTo(200);
+                assertThat(Jwt.claims(last.text("access_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 5 * 86400 + 1);
+
+                realm.setClockOffset(5 * 86400 + 1);
+                JsonNode audit = assertLimitReached(server,
+                        realm.oidc().refresh(app.clientId(), app.secret(), last.text("refresh_token")), user);
+                assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).isEmpty();
+                assertThat(audit.path("cap_source").asText()).isEqualTo("offline");
+                assertThat(audit.path("cap_seconds").asLong()).isEqualTo(5 * 86400);
+            } finally {
+                realm.setAttributes(unset("bastion.session.offlineMaxSeconds"));
+            }
+        }
+
+        @Test
+        @DisplayName("a garbage offline cap (-5, abc, 1e99) keeps the 45-day default in force")
+        void garbageKeepsDefault(KeycloakServer server, TestRealm realm) {
+            for (String garbage : List.of("-5", "abc", "1e99")) {
+                realm.setClockOffset(0);
+                realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", garbage));
+                try {
+                    TestRealm.User user = realm.createUser("offline-garbage-" + Math.abs(garbage.hashCode()), false);
+                    Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
+                    assertThat(tokens.status()).isEqualTo(200);
+                    long day = 86400;
+                    long[] offsets = new long[46];
+                    for (int d = 0; d < 44; d++) offsets[d] = (d + 1) * day;
+                    offsets[44] = 45 * day - 60;
+                    offsets[45] = 45 * day + 1;
+                    JsonNode audit = assertLimitReached(server, refreshAt(realm, app, tokens, offsets), user);
+                    assertThat(audit.path("cap_seconds").asLong()).isEqualTo(45 * day);
+                } finally {
+                    realm.setAttributes(unset("bastion.session.offlineMaxSeconds"));
+                }
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("SSO sessions")
+    class Sso {
+
+        @Test
+        @DisplayName("the realm cap ends a session refreshed every 20 minutes")
+        void realmCap(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                TestRealm.User user = realm.createUser("sso-realm-cap", false);
+                Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                Oidc.Reply last = refreshAt(realm, app, tokens, 1200, 2400, 3540);
+                assertThat(last.status()).isEqualTo(200);
+                realm.setClockOffset(3601);
+                assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), last.text("refresh_token")), user)
+                        .path("cap_source").asText()).isEqualTo("realm");
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds"));
+            }
+        }
+
+        @Test
+        @DisplayName("a garbage realm cap (-5, abc, 1e99) keeps the 12-hour default in force")
+        void garbageRealmCap(KeycloakServer server, TestRealm realm) {
+            for (String garbage : List.of("-5", "abc", "1e99")) {
+                realm.setClockOffset(0);
+                realm.setAttributes(Map.of("bastion.session.maxSeconds", garbage));
+                try {
+                    TestRealm.User user = realm.createUser("sso-garbage-" + Math.abs(garbage.hashCode()), false);
+                    Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                    long[] offsets = new long[14];
+                    for (int h = 0; h < 12; h++) offsets[h] = (h + 1) * 3600L - 60;
+                    offsets[12] = 43200 - 30;
+                    offsets[13] = 43200 + 1;
+                    JsonNode audit = assertLimitReached(server, refreshAt(realm, app, tokens, offsets), user);
+                    assertThat(audit.path("cap_seconds").asLong()).isEqualTo(43200);
+                } finally {
+                    realm.setAttributes(unset("bastion.session.maxSeconds"));
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("lowering the cap ends an older session at its next refresh")
+        void loweringCap(KeycloakServer server, TestRealm realm) {
+            TestRealm.User user = realm.createUser("lowered-cap", false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            Oidc.Reply last = refreshAt(realm, app, tokens, 1000);
+            assertThat(last.status()).isEqualTo(200);
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "900"));
+            try {
+                assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), last.text("refresh_token")), user)
+                        .path("cap_seconds").asLong()).isEqualTo(900);
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds"));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("Per client and per role")
+    class ClientAndRole {
+
+        @Test
+        @DisplayName("a client cap ends the session for that client; a role held through a group caps lower; the smallest wins")
+        void smallestWins(KeycloakServer server, TestRealm realm) {
+            TestRealm.Client capped = realm.createClient("capped-app");
+            TestRealm.User clientOnly = realm.createUser("client-capped", false);
+            Oidc.Reply t1 = realm.oidc().passwordGrant(capped.clientId(), capped.secret(), clientOnly.username(), clientOnly.password());
+            Oidc.Reply ok = refreshAt(realm, capped, t1, 1200);
+            assertThat(ok.status()).isEqualTo(200);
+
+            // The cap arrives after the tokens were issued: the refresh check, not the token's own expiry, stops it.
+            ClientRepresentation rep = realm.admin().clients().get(capped.uuid()).toRepresentation();
+            rep.getAttributes().put("bastion.session.maxSeconds", "1800");
+            realm.admin().clients().get(capped.uuid()).update(rep);
+            Oidc.Reply ok2 = refreshAt(realm, capped, ok, 1740);
+            assertThat(ok2.status()).isEqualTo(200);
+            long started = Jwt.claims(t1.text("access_token")).path("iat").asLong();
+            assertThat(Jwt.claims(ok2.text("refresh_token")).path("exp").asLong()).as("refresh token clamped to the client cap")
+                    .isLessThanOrEqualTo(started + 1800);
+            realm.setClockOffset(1801);
+            Oidc.Reply refused = realm.oidc().refresh(capped.clientId(), capped.secret(), ok.text("refresh_token"));
+            JsonNode clientAudit = assertLimitReached(server, refused, clientOnly);
+            // The sweeper judges whole sessions, without a client: only the refresh path applies client caps.
+            assertThat(clientAudit.path("cap_source").asText()).isEqualTo("client:capped-app");
+            realm.setClockOffset(0);
+
+            RoleRepresentation role = new RoleRepresentation();
+            role.setName("contractor");
+            role.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1500")));
+            realm.admin().roles().create(role);
+            GroupRepresentation group = new GroupRepresentation();
+            group.setName("vendors");
+            String groupId;
+            try (Response r = realm.admin().groups().add(group)) {
+                groupId = CreatedResponseUtil.getCreatedId(r);
+            }
+            realm.admin().groups().group(groupId).roles().realmLevel().add(List.of(realm.admin().roles().get("contractor").toRepresentation()));
+            TestRealm.User vendor = realm.createUser("vendor-user", false);
+            realm.admin().users().get(vendor.id()).joinGroup(groupId);
+
+            Oidc.Reply t2 = realm.oidc().passwordGrant(capped.clientId(), capped.secret(), vendor.username(), vendor.password());
+            Oidc.Reply ok3 = refreshAt(realm, capped, t2, 1200, 1440);
+            assertThat(ok3.status()).isEqualTo(200);
+            realm.setClockOffset(1501);
+            assertThat(assertLimitReached(server, realm.oidc().refresh(capped.clientId(), capped.secret(), ok3.text("refresh_token")), vendor)
+                    .path("cap_source").asText()).isEqualTo("role:contractor");
+        }
+    }
+
+    @Nested
+    @DisplayName("Sweeper")
+    class Sweeper {
+
+        @Test
+        @DisplayName("with no traffic, a session past its cap is ended within one interval")
+        void endsIdleExpiredSession(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                TestRealm.User user = realm.createUser("swept-user", false);
+                Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                assertThat(realm.admin().users().get(user.id()).getUserSessions()).hasSize(1);
+                realm.setClockOffset(3601);
+                Poll.untilTrue("the sweeper ends the session", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
+                JsonNode audit = AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP);
+                assertThat(audit.path("enforced_by").asText()).isEqualTo("sweeper");
+                assertThat(realm.oidc().introspect(app.clientId(), app.secret(), tokens.text("refresh_token")).json()
+                        .path("active").asBoolean()).isFalse();
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds"));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("SSO cookie re-entry (browser flow with bastion-session-limit first)")
+    class Cookie {
+
+        @Test
+        @DisplayName("a cookie within the cap signs in silently; past the cap it leads to the login form")
+        void cookiePastDeadline(TestRealm realm) {
+            bindBrowserFlow(realm);
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                TestRealm.User user = realm.createUser("cookie-user", false);
+                Oidc.Browser b = realm.oidc().browser();
+                assertThat(b.authorize(app.clientId(), app.redirectUri(), user.username(), user.password(), null)).isPresent();
+
+                realm.setClockOffset(1200);
+                b.open(app.clientId(), app.redirectUri());
+                assertThat(b.code(app.redirectUri())).as("SSO re-entry within the cap").isPresent();
+
+                realm.setClockOffset(3601);
+                b.open(app.clientId(), app.redirectUri());
+                assertThat(b.code(app.redirectUri())).as("SSO re-entry past the cap").isEmpty();
+                assertThat(b.page().selectFirst("input[name=password]")).as("the login form: %s", b.page().text()).isNotNull();
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds"));
+            }
+        }
+
+        private void bindBrowserFlow(TestRealm realm) {
+            var flows = realm.admin().flows();
+            AuthenticationFlowRepresentation top = new AuthenticationFlowRepresentation();
+            top.setAlias("bastion-browser");
+            top.setProviderId("basic-flow");
+            top.setTopLevel(true);
+            top.setBuiltIn(false);
+            flows.createFlow(top).close();
+            flows.addExecution("bastion-browser", Map.of("provider", "bastion-session-limit"));
+            flows.addExecutionFlow("bastion-browser", Map.of("alias", "bastion-sso-or-login", "type", "basic-flow", "description", ""));
+            flows.addExecution("bastion-sso-or-login", Map.of("provider", "auth-cookie"));
+            flows.addExecutionFlow("bastion-sso-or-login", Map.of("alias", "bastion-forms", "type", "basic-flow", "description", ""));
+            flows.addExecution("bastion-forms", Map.of("provider", "auth-username-password-form"));
+            setRequirement(realm, "bastion-browser", "bastion-session-limit", "REQUIRED");
+            setRequirement(realm, "bastion-browser", "bastion-sso-or-login", "REQUIRED");
+            setRequirement(realm, "bastion-sso-or-login", "auth-cookie", "ALTERNATIVE");
+            setRequirement(realm, "bastion-sso-or-login", "bastion-forms", "ALTERNATIVE");
+            setRequirement(realm, "bastion-forms", "auth-username-password-form", "REQUIRED");
+            RealmRepresentation rep = realm.admin().toRepresentation();
+            rep.setBrowserFlow("bastion-browser");
+            realm.admin().update(rep);
+        }
+
+        private void setRequirement(TestRealm realm, String flow, String providerOrAlias, String requirement) {
+            for (AuthenticationExecutionInfoRepresentation e : realm.admin().flows().getExecutions(flow)) {
+                if (e.getLevel() == 0 && (providerOrAlias.equals(e.getProviderId()) || providerOrAlias.equals(e.getDisplayName()))) {
+                    e.setRequirement(requirement);
+                    realm.admin().flows().updateExecutions(flow, e);
+                    return;
+                }
+            }
+            throw new AssertionError("no execution " + providerOrAlias + " in " + flow);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.kcbastion.sessionlimits;
+
+import org.kcbastion.core.BastionPolicy;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The default policy: the smallest of every cap that applies to a session, measured from its start. Pure logic, so
+ * the decision is unit-tested apart from Keycloak.
+ */
+final class SessionCaps {
+
+    /** The attribute that caps sessions per client (client attribute) and per role (role attribute). */
+    static final String ATTRIBUTE = "bastion.session.maxSeconds";
+    static final int MIN_SECONDS = 60;
+    static final int MAX_SECONDS = 366 * 86400;
+
+    private SessionCaps() {
+    }
+
+    /** What is known about one session; {@code clientCap} and {@code roleCaps} hold only valid values. */
+    record Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
+                 Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
+    }
+
+    static SessionDeadline deadline(BastionPolicy policy, Facts facts) {
+        long cap;
+        String source;
+        if (facts.offline()) {
+            cap = policy.sessionOfflineMaxSeconds();
+            source = "offline";
+        } else if (facts.rememberMe()) {
+            cap = policy.sessionRememberMeMaxSeconds();
+            source = "remember_me";
+        } else {
+            cap = policy.sessionMaxSeconds();
+            source = "realm";
+        }
+        if (facts.impersonation() && policy.impersonationMaxSessionSeconds() < cap) {
+            cap = policy.impersonationMaxSessionSeconds();
+            source = "impersonation";
+        }
+        if (facts.clientCap().isPresent() && facts.clientCap().getAsInt() < cap) {
+            cap = facts.clientCap().getAsInt();
+            source = "client:" + facts.clientId().orElse("?");
+        }
+        for (Map.Entry<String, Integer> role : facts.roleCaps().entrySet()) {
+            if (role.getValue() < cap) {
+                cap = role.getValue();
+                source = "role:" + role.getKey();
+            }
+        }
+        return new SessionDeadline(facts.started() + cap, cap, source);
+    }
+
+    /** A client or role attribute value, if it is a whole number of seconds in range; anything else is ignored. */
+    static OptionalInt parse(String value) {
+        if (value == null || value.isBlank()) return OptionalInt.empty();
+        try {
+            int v = Integer.parseInt(value.trim());
+            return v >= MIN_SECONDS && v <= MAX_SECONDS ? OptionalInt.of(v) : OptionalInt.empty();
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+}

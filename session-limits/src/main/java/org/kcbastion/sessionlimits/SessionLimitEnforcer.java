@@ -1,0 +1,80 @@
+package org.kcbastion.sessionlimits;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.SecurityAudit;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.events.EventType;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Ends a session that reached its deadline, the same way from every enforcement point. */
+public final class SessionLimitEnforcer {
+
+    public static final String REASON = "session_limit_reached";
+
+    private SessionLimitEnforcer() {
+    }
+
+    public static SessionLimitProvider provider(KeycloakSession session) {
+        return session.getProvider(SessionLimitProvider.class);
+    }
+
+    /**
+     * Ends the session in a transaction of its own: the caller (a refused refresh, say) rolls its own back when it
+     * answers with an error, and the end of the session must stand regardless.
+     */
+    public static void endInOwnTransaction(KeycloakSessionFactory factory, String realmId, String sessionId, boolean offline,
+                                           SessionDeadline deadline, String where) {
+        KeycloakModelUtils.runJobInTransaction(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            if (realm == null) return;
+            s.getContext().setRealm(realm);
+            UserSessionModel us = offline ? s.sessions().getOfflineUserSession(realm, sessionId) : s.sessions().getUserSession(realm, sessionId);
+            if (us != null) end(s, realm, us, deadline, where);
+        });
+    }
+
+    /** Removes the session in the caller's transaction, with the LOGOUT event, audit line and metric. */
+    public static void end(KeycloakSession session, RealmModel realm, UserSessionModel us, SessionDeadline deadline, String where) {
+        String userId = us.getUser() == null ? null : us.getUser().getId();
+        String sessionId = us.getId();
+        boolean offline = us.isOffline();
+        if (offline) session.sessions().removeOfflineUserSession(realm, us);
+        else session.sessions().removeUserSession(realm, us);
+
+        EventBuilder event = session.getContext().getConnection() == null
+                ? new EventBuilder(realm, session)
+                : new EventBuilder(realm, session, session.getContext().getConnection());
+        event.event(EventType.LOGOUT)
+                .user(userId)
+                .session(sessionId)
+                .detail(Details.REASON, REASON)
+                .detail("cap_source", deadline.source())
+                .detail("cap_seconds", String.valueOf(deadline.capSeconds()))
+                .success();
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", userId);
+        audit.put("session", BastionKeys.digests(session).hmac(sessionId));
+        audit.put("offline", offline);
+        audit.put("cap_seconds", deadline.capSeconds());
+        audit.put("cap_source", deadline.source());
+        audit.put("deadline", deadline.epochSeconds());
+        audit.put("enforced_by", where);
+        SecurityAudit.record(REASON, realm.getName(), audit);
+        String kind = deadline.source().contains(":") ? deadline.source().substring(0, deadline.source().indexOf(':')) : deadline.source();
+        Counter.builder("bastion.session.limit.reached")
+                .description("Sessions Bastion ended at their absolute deadline")
+                .tag("source", kind)
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
+}

@@ -1,0 +1,6 @@
+package org.kcbastion.sessionlimits;
+
+import org.keycloak.provider.ProviderFactory;
+
+public interface SessionLimitProviderFactory extends ProviderFactory<SessionLimitProvider> {
+}

@@ -1,0 +1,81 @@
+package org.kcbastion.sessionlimits;
+
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.UriInfo;
+import org.keycloak.OAuthErrorException;
+import org.keycloak.common.ClientConnection;
+import org.keycloak.common.util.Time;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.protocol.oidc.TokenManager;
+import org.keycloak.protocol.oidc.refresh.DefaultRefreshTokenProvider;
+import org.keycloak.protocol.oidc.refresh.InitialRefreshTokenContext;
+import org.keycloak.protocol.oidc.refresh.RefreshTokenContext;
+import org.keycloak.representations.AccessToken;
+import org.keycloak.representations.RefreshToken;
+
+/**
+ * Refuses a refresh (online or offline) once the session passed its deadline, and never issues an access or
+ * refresh token that outlives it.
+ */
+final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider {
+
+    static final String LIMIT_REACHED = "Session reached its maximum lifetime";
+
+    SessionLimitRefreshTokenProvider(KeycloakSession session) {
+        super(session);
+    }
+
+    @Override
+    public RefreshToken generateRefreshToken(InitialRefreshTokenContext ctx) {
+        RefreshToken refreshToken = super.generateRefreshToken(ctx);
+        var clientSession = ctx.clientSessionCtx().getClientSession();
+        RealmModel realm = clientSession.getRealm();
+        UserSessionModel userSession = clientSession.getUserSession();
+        if (ctx.offlineTokenRequested() && !userSession.isOffline()) {
+            // The grant just created the offline copy; its cap (the offline one) is what this token lives under.
+            UserSessionModel offline = session.sessions().getOfflineUserSession(realm, userSession.getId());
+            if (offline != null) userSession = offline;
+        }
+        SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, clientSession.getClient());
+        clamp(ctx.responseBuilder().getAccessToken(), refreshToken, deadline);
+        return refreshToken;
+    }
+
+    @Override
+    protected TokenManager.TokenValidation validateToken(KeycloakSession session, UriInfo uriInfo, ClientConnection connection,
+                                                         RealmModel realm, RefreshToken oldToken, HttpHeaders headers,
+                                                         String scope, ClientModel client, TokenManager tokenManager,
+                                                         EventBuilder event) throws OAuthErrorException {
+        TokenManager.TokenValidation validation = super.validateToken(session, uriInfo, connection, realm, oldToken, headers,
+                scope, client, tokenManager, event);
+        UserSessionModel userSession = validation.userSession;
+        SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, client);
+        if (deadline.passed(Time.currentTime())) {
+            SessionLimitEnforcer.endInOwnTransaction(session.getKeycloakSessionFactory(), realm.getId(), userSession.getId(),
+                    userSession.isOffline(), deadline, "refresh");
+            throw new OAuthErrorException(OAuthErrorException.INVALID_GRANT, LIMIT_REACHED);
+        }
+        return validation;
+    }
+
+    @Override
+    public TokenManager.AccessTokenResponseBuilder refreshAccessToken(RefreshTokenContext ctx) throws OAuthErrorException {
+        TokenManager.AccessTokenResponseBuilder builder = super.refreshAccessToken(ctx);
+        var clientSession = builder.getClientSessionCtx().getClientSession();
+        SessionDeadline deadline = SessionLimitEnforcer.provider(session)
+                .deadline(clientSession.getRealm(), clientSession.getUserSession(), clientSession.getClient());
+        clamp(builder.getAccessToken(), builder.getRefreshToken(), deadline);
+        return builder;
+    }
+
+    /** No token of the session may be valid past its deadline. */
+    static void clamp(AccessToken access, RefreshToken refresh, SessionDeadline deadline) {
+        long limit = deadline.epochSeconds();
+        if (access != null && (access.getExp() == null || access.getExp() > limit)) access.exp(limit);
+        if (refresh != null && (refresh.getExp() == null || refresh.getExp() == 0 || refresh.getExp() > limit)) refresh.exp(limit);
+    }
+}

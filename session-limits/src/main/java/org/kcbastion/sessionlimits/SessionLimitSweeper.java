@@ -1,0 +1,107 @@
+package org.kcbastion.sessionlimits;
+
+import org.jboss.logging.Logger;
+import org.kcbastion.core.BastionPolicy;
+import org.keycloak.cluster.ClusterProvider;
+import org.keycloak.common.util.Time;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Ends sessions past their deadline with no traffic needed, so userinfo, introspection and the admin console agree
+ * with the refresh path. Runs once per cluster per interval (Keycloak's {@link ClusterProvider} lock). Sessions are
+ * read read-only; the expired ones are then ended in small transactions of their own.
+ */
+final class SessionLimitSweeper implements Runnable {
+
+    static final String TASK_NAME = "bastion-session-limit-sweeper";
+    private static final Logger LOG = Logger.getLogger(SessionLimitSweeper.class);
+    private static final int END_BATCH = 100;
+
+    private final KeycloakSessionFactory factory;
+    private final int intervalSeconds;
+
+    SessionLimitSweeper(KeycloakSessionFactory factory, int intervalSeconds) {
+        this.factory = factory;
+        this.intervalSeconds = intervalSeconds;
+    }
+
+    private record Expired(String realmId, String id, boolean offline, SessionDeadline deadline) {
+    }
+
+    @Override
+    public void run() {
+        try {
+            KeycloakModelUtils.runJobInTransaction(factory, session -> session.getProvider(ClusterProvider.class)
+                    .executeIfNotExecuted(TASK_NAME, intervalSeconds, () -> {
+                        sweep();
+                        return null;
+                    }));
+        } catch (RuntimeException e) {
+            // The next interval tries again; a database restart must not kill the timer.
+            LOG.warnf("Bastion session-limit sweep failed, retrying next interval: %s", e.toString());
+        }
+    }
+
+    void sweep() {
+        List<String> realmIds = new ArrayList<>();
+        KeycloakModelUtils.runJobInTransaction(factory, s -> s.realms().getRealmsStream().forEach(r -> realmIds.add(r.getId())));
+        int ended = 0;
+        for (String realmId : realmIds) {
+            List<Expired> expired = findExpired(realmId);
+            for (int i = 0; i < expired.size(); i += END_BATCH) {
+                List<Expired> batch = expired.subList(i, Math.min(expired.size(), i + END_BATCH));
+                KeycloakModelUtils.runJobInTransaction(factory, s -> {
+                    RealmModel realm = s.realms().getRealm(realmId);
+                    s.getContext().setRealm(realm);
+                    for (Expired e : batch) {
+                        UserSessionModel us = e.offline ? s.sessions().getOfflineUserSession(realm, e.id) : s.sessions().getUserSession(realm, e.id);
+                        if (us != null) SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
+                    }
+                });
+            }
+            ended += expired.size();
+        }
+        LOG.debugf("Bastion session-limit sweep ended %d sessions", ended);
+    }
+
+    private List<Expired> findExpired(String realmId) {
+        List<Expired> expired = new ArrayList<>();
+        KeycloakModelUtils.runJobInTransaction(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            if (realm == null) return;
+            s.getContext().setRealm(realm);
+            long now = Time.currentTime();
+            long floor = smallestPossibleCap(s, realm);
+            SessionLimitProvider limits = SessionLimitEnforcer.provider(s);
+            Stream.concat(s.sessions().readOnlyStreamUserSessions(realm), s.sessions().readOnlyStreamOfflineUserSessions(realm))
+                    // Sessions younger than the smallest cap configured anywhere cannot have expired: skip them
+                    // without loading their user and roles.
+                    .filter(us -> us.getStarted() + floor <= now || us.getNote(DefaultSessionLimitProvider.IMPERSONATOR_ID) != null)
+                    .forEach(us -> {
+                        SessionDeadline d = limits.deadline(realm, us, null);
+                        if (d.passed(now)) expired.add(new Expired(realmId, us.getId(), us.isOffline(), d));
+                    });
+        });
+        return expired;
+    }
+
+    /** The smallest cap of the realm policy and of every client and role attribute in the realm. */
+    static long smallestPossibleCap(KeycloakSession s, RealmModel realm) {
+        BastionPolicy policy = BastionPolicy.from(realm);
+        long floor = Math.min(policy.sessionMaxSeconds(), Math.min(policy.sessionRememberMeMaxSeconds(), policy.sessionOfflineMaxSeconds()));
+        long roles = Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(c -> c.getRolesStream()))
+                .map(r -> SessionCaps.parse(r.getFirstAttribute(SessionCaps.ATTRIBUTE)))
+                .filter(o -> o.isPresent())
+                .mapToLong(o -> o.getAsInt())
+                .min().orElse(Long.MAX_VALUE);
+        return Math.min(floor, roles);
+    }
+}
