@@ -1,0 +1,66 @@
+package org.kcbastion.sessionlimits;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.core.BastionPolicy;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SessionCapsTest {
+
+    static final BastionPolicy DEFAULTS = BastionPolicy.read(k -> null);
+    static final long START = 1_000_000;
+
+    static SessionCaps.Facts facts(boolean offline, boolean rememberMe, boolean impersonation, OptionalInt clientCap,
+                                   Map<String, Integer> roles) {
+        return new SessionCaps.Facts(START, offline, rememberMe, impersonation, Optional.of("app"), clientCap, roles);
+    }
+
+    @Test
+    @DisplayName("each kind of session gets its own realm cap, measured from its start")
+    void kinds() {
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.empty(), Map.of())))
+                .isEqualTo(new SessionDeadline(START + 43200, 43200, "realm"));
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, true, false, OptionalInt.empty(), Map.of())))
+                .isEqualTo(new SessionDeadline(START + 2592000, 2592000, "remember_me"));
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(true, false, false, OptionalInt.empty(), Map.of())))
+                .isEqualTo(new SessionDeadline(START + 3888000, 3888000, "offline"));
+    }
+
+    @Test
+    @DisplayName("the smallest applicable cap wins and is named")
+    void smallestWins() {
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, false, true, OptionalInt.of(1800), Map.of("contractor", 1500))).source())
+                .isEqualTo("impersonation");
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.of(1800), Map.of("contractor", 1500))))
+                .isEqualTo(new SessionDeadline(START + 1500, 1500, "role:contractor"));
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(true, false, false, OptionalInt.of(1800), Map.of())).source())
+                .isEqualTo("client:app");
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.of(99999), Map.of())).source())
+                .as("a client cap above the realm cap changes nothing").isEqualTo("realm");
+    }
+
+    @Test
+    @DisplayName("client and role attribute values outside 60..366 days, or not numbers, are ignored")
+    void parse() {
+        assertThat(SessionCaps.parse("3600")).hasValue(3600);
+        assertThat(SessionCaps.parse(" 60 ")).hasValue(60);
+        assertThat(SessionCaps.parse("59")).isEmpty();
+        assertThat(SessionCaps.parse("-5")).isEmpty();
+        assertThat(SessionCaps.parse("abc")).isEmpty();
+        assertThat(SessionCaps.parse("1e99")).isEmpty();
+        assertThat(SessionCaps.parse(null)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a deadline has passed at its exact second")
+    void passed() {
+        SessionDeadline d = new SessionDeadline(100, 10, "realm");
+        assertThat(d.passed(99)).isFalse();
+        assertThat(d.passed(100)).isTrue();
+    }
+}
