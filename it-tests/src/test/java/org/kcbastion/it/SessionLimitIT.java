@@ -190,6 +190,33 @@ class SessionLimitIT {
         }
 
         @Test
+        @DisplayName("a remember-me session lives under the remember-me cap, not the realm cap")
+        void rememberMe(KeycloakServer server, TestRealm realm) {
+            RealmRepresentation rep = realm.admin().toRepresentation();
+            rep.setRememberMe(true);
+            realm.admin().update(rep);
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600", "bastion.session.rememberMeMaxSeconds", "5400"));
+            try {
+                TestRealm.User user = realm.createUser("remember-me-user", false);
+                Oidc.Browser b = realm.oidc().browser();
+                b.open(app.clientId(), app.redirectUri());
+                b.submit("username", user.username(), "password", user.password(), "rememberMe", "on");
+                String code = b.code(app.redirectUri()).orElseThrow(() -> new AssertionError(b.page().text()));
+                Oidc.Reply tokens = realm.oidc().exchangeCode(app.clientId(), app.secret(), code, app.redirectUri());
+                assertThat(tokens.status()).isEqualTo(200);
+                Oidc.Reply last = refreshAt(realm, app, tokens, 1800, 3000, 3700, 4800, 5340);
+                assertThat(last.status()).as("past the realm cap, within the remember-me cap: %s", last.body()).isEqualTo(200);
+                realm.setClockOffset(5401);
+                assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), last.text("refresh_token")), user)
+                        .path("cap_source").asText()).isEqualTo("remember_me");
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds", "bastion.session.rememberMeMaxSeconds"));
+                rep.setRememberMe(false);
+                realm.admin().update(rep);
+            }
+        }
+
+        @Test
         @DisplayName("lowering the cap ends an older session at its next refresh")
         void loweringCap(KeycloakServer server, TestRealm realm) {
             TestRealm.User user = realm.createUser("lowered-cap", false);
