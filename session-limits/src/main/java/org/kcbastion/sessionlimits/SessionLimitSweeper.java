@@ -51,11 +51,13 @@ final class SessionLimitSweeper implements Runnable {
     }
 
     void sweep() {
+        long startedAt = System.nanoTime();
         List<String> realmIds = new ArrayList<>();
         KeycloakModelUtils.runJobInTransaction(factory, s -> s.realms().getRealmsStream().forEach(r -> realmIds.add(r.getId())));
         int ended = 0;
+        Counts counts = new Counts();
         for (String realmId : realmIds) {
-            List<Expired> expired = findExpired(realmId);
+            List<Expired> expired = findExpired(realmId, counts);
             for (int i = 0; i < expired.size(); i += END_BATCH) {
                 List<Expired> batch = expired.subList(i, Math.min(expired.size(), i + END_BATCH));
                 KeycloakModelUtils.runJobInTransaction(factory, s -> {
@@ -69,10 +71,17 @@ final class SessionLimitSweeper implements Runnable {
             }
             ended += expired.size();
         }
-        LOG.debugf("Bastion session-limit sweep ended %d sessions", ended);
+        LOG.debugf("Bastion session-limit sweep: read %d sessions, judged %d, ended %d in %d ms", counts.read, counts.judged,
+                ended, (System.nanoTime() - startedAt) / 1_000_000);
     }
 
-    private List<Expired> findExpired(String realmId) {
+    /** For the debug line the sweep benchmark reads. */
+    private static final class Counts {
+        long read;
+        long judged;
+    }
+
+    private List<Expired> findExpired(String realmId, Counts counts) {
         List<Expired> expired = new ArrayList<>();
         KeycloakModelUtils.runJobInTransaction(factory, s -> {
             RealmModel realm = s.realms().getRealm(realmId);
@@ -84,7 +93,9 @@ final class SessionLimitSweeper implements Runnable {
             Stream.concat(s.sessions().readOnlyStreamUserSessions(realm), s.sessions().readOnlyStreamOfflineUserSessions(realm))
                     // Sessions younger than the smallest cap configured anywhere cannot have expired: skip them
                     // without loading their user and roles.
+                    .peek(us -> counts.read++)
                     .filter(us -> us.getStarted() + floor <= now || us.getNote(DefaultSessionLimitProvider.IMPERSONATOR_ID) != null)
+                    .peek(us -> counts.judged++)
                     .forEach(us -> {
                         SessionDeadline d = limits.deadline(realm, us, null);
                         if (d.passed(now)) expired.add(new Expired(realmId, us.getId(), us.isOffline(), d));
