@@ -20,6 +20,7 @@ import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code /admin/realms/{realm}/bastion}: Keycloak has authenticated the admin; each method checks permissions. */
@@ -96,5 +97,14 @@ final class BastionAdminResource {
         body.put("offline", result.offline());
         body.put("logout_tokens", result.logoutTokens());
         return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /** The hardening report: every check with id, severity, status, detail and remediation. Needs view-realm. */
+    @GET
+    @Path("posture")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<Map<String, Object>> getPosture() {
+        auth.realm().requireViewRealm();
+        return new PostureReport(session, realm).run().stream().map(PostureReport.Check::json).toList();
     }
 }

@@ -83,6 +83,24 @@ public record BastionPolicy(
         return problems.isEmpty();
     }
 
+    /** The attribute that caps sessions per client (client attribute) and per role (role attribute). */
+    public static final String CAP_ATTRIBUTE = "bastion.session.maxSeconds";
+    public static final int MIN_CAP_SECONDS = 60;
+
+    /**
+     * A per-client or per-role cap: a whole number of seconds from 60 to 366 days. Anything else is not a cap, and the
+     * other caps stay in force.
+     */
+    public static java.util.OptionalInt parseCapSeconds(String value) {
+        if (value == null || value.isBlank()) return java.util.OptionalInt.empty();
+        try {
+            int v = Integer.parseInt(value.trim());
+            return v >= MIN_CAP_SECONDS && v <= ONE_YEAR ? java.util.OptionalInt.of(v) : java.util.OptionalInt.empty();
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     private static Set<String> parseRoles(String text) {
         Set<String> roles = Arrays.stream(text.split(","))
                 .map(String::trim)

@@ -12,10 +12,7 @@ import java.util.OptionalInt;
  */
 final class SessionCaps {
 
-    /** The attribute that caps sessions per client (client attribute) and per role (role attribute). */
-    static final String ATTRIBUTE = "bastion.session.maxSeconds";
-    static final int MIN_SECONDS = 60;
-    static final int MAX_SECONDS = 366 * 86400;
+    static final String ATTRIBUTE = BastionPolicy.CAP_ATTRIBUTE;
 
     private SessionCaps() {
     }
@@ -57,12 +54,6 @@ final class SessionCaps {
 
     /** A client or role attribute value, if it is a whole number of seconds in range; anything else is ignored. */
     static OptionalInt parse(String value) {
-        if (value == null || value.isBlank()) return OptionalInt.empty();
-        try {
-            int v = Integer.parseInt(value.trim());
-            return v >= MIN_SECONDS && v <= MAX_SECONDS ? OptionalInt.of(v) : OptionalInt.empty();
-        } catch (NumberFormatException e) {
-            return OptionalInt.empty();
-        }
+        return BastionPolicy.parseCapSeconds(value);
     }
 }

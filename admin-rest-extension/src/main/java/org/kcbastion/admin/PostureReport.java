@@ -1,0 +1,223 @@
+package org.kcbastion.admin;
+
+import org.kcbastion.core.BastionPolicy;
+import org.keycloak.common.Profile;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code GET bastion/posture}: the realm against the audit findings and Keycloak's risky defaults. Every check reports
+ * {@code pass}, {@code warn} or {@code fail}, with what was found and what to do. Read-only.
+ */
+final class PostureReport {
+
+    /** One line of the report. */
+    record Check(String id, String severity, String status, String detail, String remediation) {
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("severity", severity);
+            m.put("status", status);
+            m.put("detail", detail);
+            m.put("remediation", remediation);
+            return m;
+        }
+    }
+
+    /** Listing many names helps nobody; the count says how many there are. */
+    private static final int MAX_NAMES = 10;
+    private static final Set<String> SECOND_FACTORS = Set.of("otp", "webauthn", "webauthn-passwordless");
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final BastionPolicy policy;
+
+    PostureReport(KeycloakSession session, RealmModel realm) {
+        this.session = session;
+        this.realm = realm;
+        this.policy = BastionPolicy.from(realm);
+    }
+
+    List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(offlineMaxLifespan());
+        checks.add(ssoMaxAboveCap());
+        checks.add(rememberMeMax());
+        checks.add(bool("brute-force-detection", "high", realm.isBruteForceProtected(),
+                "Brute-force detection is on", "Brute-force detection is off: passwords and OTP codes can be guessed without limit",
+                "Realm settings → Security defenses → Brute force detection: enable it"));
+        checks.add(bool("refresh-token-rotation", "medium", realm.isRevokeRefreshToken(),
+                "Refresh tokens are single-use", "Refresh tokens can be reused: a stolen one stays usable beside the real one",
+                "Realm settings → Tokens → Revoke refresh token: on"));
+        checks.add(events());
+        checks.add(bool("bastion-revocation", "high", policy.revokeOnAdminCredentialChange(),
+                "Admin credential changes revoke every session (bastion-security listener, global)",
+                "bastion.revokeOnAdminCredentialChange is false: an admin password reset leaves sessions alive",
+                "Remove the attribute or set it to true"));
+        checks.add(smtp());
+        checks.add(adminsWithoutSecondFactor());
+        checks.add(impersonationHolders());
+        checks.add(bool("token-exchange-v1", "medium", !Profile.isFeatureEnabled(Profile.Feature.TOKEN_EXCHANGE),
+                "Legacy token exchange (v1) is off", "Legacy token exchange (v1) is on: it can impersonate through requested_subject, outside Bastion's guard",
+                "Start Keycloak without --features=token-exchange (standard token exchange v2 stays available)"));
+        checks.add(clientLogout());
+        checks.add(secretsAtRest());
+        checks.add(invalidAttributes());
+        return checks;
+    }
+
+    private Check offlineMaxLifespan() {
+        if (realm.isOfflineSessionMaxLifespanEnabled()) {
+            return pass("offline-max-lifespan", "medium", "Keycloak's offline session max lifespan is on ("
+                    + realm.getOfflineSessionMaxLifespan() + " s)");
+        }
+        return new Check("offline-max-lifespan", "medium", "warn",
+                "Keycloak's offline session max lifespan is off: an offline token refreshed once a month lives forever in stock "
+                        + "Keycloak. Bastion's offline cap (" + policy.sessionOfflineMaxSeconds() + " s) still ends it.",
+                "Realm settings → Sessions → Offline session max limited: on, at most bastion.session.offlineMaxSeconds");
+    }
+
+    private Check ssoMaxAboveCap() {
+        int sso = realm.getSsoSessionMaxLifespan();
+        if (sso <= policy.sessionMaxSeconds()) {
+            return pass("sso-max-above-cap", "low", "SSO session max (" + sso + " s) is within Bastion's cap ("
+                    + policy.sessionMaxSeconds() + " s)");
+        }
+        return new Check("sso-max-above-cap", "low", "warn", "SSO session max (" + sso + " s) is above Bastion's cap ("
+                + policy.sessionMaxSeconds() + " s): Bastion ends those sessions first, which users may not expect",
+                "Lower SSO Session Max to at most bastion.session.maxSeconds, or raise the cap");
+    }
+
+    private Check rememberMeMax() {
+        int rememberMe = realm.getSsoSessionMaxLifespanRememberMe();
+        if (!realm.isRememberMe()) return pass("remember-me-max", "medium", "Remember me is off");
+        List<String> problems = new ArrayList<>();
+        if (rememberMe == 0) problems.add("remember-me SSO max is not set (Keycloak then uses the SSO max)");
+        if (rememberMe > realm.getSsoSessionMaxLifespan()) problems.add("remember-me SSO max (" + rememberMe + " s) is above the SSO max");
+        if (rememberMe > policy.sessionRememberMeMaxSeconds()) problems.add("remember-me SSO max is above Bastion's remember-me cap ("
+                + policy.sessionRememberMeMaxSeconds() + " s)");
+        if (problems.isEmpty()) return pass("remember-me-max", "medium", "Remember-me sessions are bounded (" + rememberMe + " s)");
+        return new Check("remember-me-max", "medium", "warn", String.join("; ", problems),
+                "Realm settings → Sessions → SSO Session Max Remember Me: at most bastion.session.rememberMeMaxSeconds");
+    }
+
+    private Check events() {
+        boolean user = realm.isEventsEnabled();
+        boolean admin = realm.isAdminEventsEnabled();
+        if (user && admin) return pass("events-stored", "medium", "User and admin events are stored");
+        return new Check("events-stored", "medium", "fail",
+                (user ? "" : "user events are not stored; ") + (admin ? "" : "admin events are not stored; ")
+                        + "impersonations, resets and denials leave no trace in Keycloak",
+                "Realm settings → Events → User events settings and Admin events settings: save events");
+    }
+
+    private Check smtp() {
+        Map<String, String> smtp = realm.getSmtpConfig();
+        boolean configured = smtp != null && smtp.get("host") != null && !smtp.get("host").isBlank()
+                && smtp.get("from") != null && !smtp.get("from").isBlank();
+        if (configured) return pass("smtp", "medium", "SMTP is configured: security alerts can be sent");
+        return new Check("smtp", "medium", "fail", "SMTP is not configured: credential-change and impersonation alerts cannot be sent",
+                "Realm settings → Email: set host and from address, then test the connection");
+    }
+
+    private Check adminsWithoutSecondFactor() {
+        List<String> without = adminUsers().stream()
+                .filter(u -> u.credentialManager().getStoredCredentialsStream().noneMatch(c -> SECOND_FACTORS.contains(c.getType())))
+                .map(UserModel::getUsername).sorted().toList();
+        if (without.isEmpty()) return pass("admins-second-factor", "high", "Every admin of this realm has a second factor");
+        return new Check("admins-second-factor", "high", "fail", without.size() + " admin(s) without OTP or passkey: " + names(without),
+                "Have each admin register OTP or a passkey (required action Configure OTP / Webauthn Register)");
+    }
+
+    private Check impersonationHolders() {
+        ClientModel management = realm.getClientByClientId("realm-management");
+        RoleModel impersonation = management == null ? null : management.getRole("impersonation");
+        if (impersonation == null) return pass("impersonation-holders", "medium", "No impersonation role in this realm");
+        List<String> holders = adminUsers().stream().filter(u -> u.hasRole(impersonation)).map(UserModel::getUsername).sorted().toList();
+        if (holders.isEmpty()) return pass("impersonation-holders", "medium", "Nobody in this realm can impersonate");
+        return new Check("impersonation-holders", "medium", "warn", holders.size() + " user(s) can impersonate: " + names(holders),
+                "Keep the impersonation role to the few who need it; Bastion's guard requires a fresh step-up and a reason from them");
+    }
+
+    private Check clientLogout() {
+        List<String> deaf = realm.getClientsStream()
+                .filter(c -> "openid-connect".equals(c.getProtocol()) && !c.isPublicClient() && !c.isBearerOnly())
+                .filter(c -> c.getAttribute("backchannel.logout.url") == null || c.getAttribute("backchannel.logout.url").isBlank()
+                        || c.isFrontchannelLogout())
+                .filter(c -> !isBuiltIn(c))
+                .map(ClientModel::getClientId).sorted().toList();
+        if (deaf.isEmpty()) return pass("client-backchannel-logout", "medium", "Every confidential client hears back-channel logouts");
+        return new Check("client-backchannel-logout", "medium", "warn", deaf.size()
+                + " client(s) will not hear revocations (no back-channel logout URL, or front-channel logout on): " + names(deaf),
+                "Client → Advanced / Logout settings: set Backchannel logout URL and switch Front channel logout off");
+    }
+
+    private Check secretsAtRest() {
+        List<String> inDatabase = new ArrayList<>();
+        realm.getClientsStream()
+                .filter(c -> !c.isPublicClient() && !c.isBearerOnly() && !isBuiltIn(c))
+                .filter(c -> c.getSecret() != null && !c.getSecret().startsWith("${vault."))
+                .forEach(c -> inDatabase.add("client secret of " + c.getClientId()));
+        realm.getComponentsStream(realm.getId(), "org.keycloak.keys.KeyProvider")
+                .filter(k -> k.getProviderId() != null && k.getProviderId().endsWith("-generated"))
+                .forEach(k -> inDatabase.add("key " + k.getName()));
+        if (inDatabase.isEmpty()) return pass("secrets-at-rest", "low", "Client secrets and keys come from a vault or keystore");
+        return new Check("secrets-at-rest", "low", "warn", inDatabase.size() + " secret(s) kept in the database: " + names(inDatabase),
+                "Reference client secrets from Keycloak's vault (${vault.key}) and load realm keys from a keystore (java-keystore provider)");
+    }
+
+    private Check invalidAttributes() {
+        List<String> invalid = new ArrayList<>();
+        policy.problems().forEach(p -> invalid.add("realm " + p.key().attribute() + "='" + p.value() + "': " + p.reason()));
+        realm.getClientsStream().forEach(c -> check(invalid, "client " + c.getClientId(), c.getAttribute(BastionPolicy.CAP_ATTRIBUTE)));
+        Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(ClientModel::getRolesStream))
+                .forEach(r -> check(invalid, "role " + r.getName(), r.getFirstAttribute(BastionPolicy.CAP_ATTRIBUTE)));
+        if (invalid.isEmpty()) return pass("bastion-attributes", "high", "Every Bastion attribute value is valid");
+        return new Check("bastion-attributes", "high", "fail", invalid.size() + " invalid value(s), ignored (defaults apply): " + names(invalid),
+                "Fix or remove them; GET bastion/policy shows the realm's values and why one is refused");
+    }
+
+    private static void check(List<String> invalid, String where, String value) {
+        if (value != null && !value.isBlank() && BastionPolicy.parseCapSeconds(value).isEmpty()) {
+            invalid.add(where + " " + BastionPolicy.CAP_ATTRIBUTE + "='" + value + "' (not 60 s to 366 days)");
+        }
+    }
+
+    /** Direct holders of any realm-management role (realm-admin included); holders through groups are not listed. */
+    private List<UserModel> adminUsers() {
+        ClientModel management = realm.getClientByClientId("realm-management");
+        Map<String, UserModel> admins = new LinkedHashMap<>();
+        if (management == null) return List.of();
+        management.getRolesStream().forEach(role -> session.users().getRoleMembersStream(realm, role)
+                .forEach(u -> admins.putIfAbsent(u.getId(), u)));
+        return List.copyOf(admins.values());
+    }
+
+    private static boolean isBuiltIn(ClientModel c) {
+        return Set.of("realm-management", "broker", "account", "account-console", "admin-cli", "security-admin-console")
+                .contains(c.getClientId()) || c.getClientId().endsWith("-realm");
+    }
+
+    private static String names(List<String> names) {
+        return names.size() <= MAX_NAMES ? String.join(", ", names)
+                : String.join(", ", names.subList(0, MAX_NAMES)) + ", ... (" + (names.size() - MAX_NAMES) + " more)";
+    }
+
+    private static Check pass(String id, String severity, String detail) {
+        return new Check(id, severity, "pass", detail, "");
+    }
+
+    private static Check bool(String id, String severity, boolean ok, String passDetail, String failDetail, String remediation) {
+        return ok ? pass(id, severity, passDetail) : new Check(id, severity, "fail", failDetail, remediation);
+    }
+}
