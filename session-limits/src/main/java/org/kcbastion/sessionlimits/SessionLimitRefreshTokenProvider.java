@@ -25,6 +25,9 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
 
     static final String LIMIT_REACHED = "Session reached its maximum lifetime";
 
+    /** The deadline {@link #validateToken} computed, reused by {@link #refreshAccessToken} of the same refresh. */
+    private SessionDeadline validated;
+
     SessionLimitRefreshTokenProvider(KeycloakSession session) {
         super(session);
     }
@@ -54,6 +57,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
                 scope, client, tokenManager, event);
         UserSessionModel userSession = validation.userSession;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, client);
+        validated = deadline;
         if (deadline.passed(Time.currentTime())) {
             SessionLimitEnforcer.endInOwnTransaction(session.getKeycloakSessionFactory(), realm.getId(), userSession.getId(),
                     userSession.isOffline(), deadline, "refresh");
@@ -65,9 +69,12 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
     @Override
     public TokenManager.AccessTokenResponseBuilder refreshAccessToken(RefreshTokenContext ctx) throws OAuthErrorException {
         TokenManager.AccessTokenResponseBuilder builder = super.refreshAccessToken(ctx);
-        var clientSession = builder.getClientSessionCtx().getClientSession();
-        SessionDeadline deadline = SessionLimitEnforcer.provider(session)
-                .deadline(clientSession.getRealm(), clientSession.getUserSession(), clientSession.getClient());
+        SessionDeadline deadline = validated;
+        if (deadline == null) {
+            var clientSession = builder.getClientSessionCtx().getClientSession();
+            deadline = SessionLimitEnforcer.provider(session)
+                    .deadline(clientSession.getRealm(), clientSession.getUserSession(), clientSession.getClient());
+        }
         clamp(builder.getAccessToken(), builder.getRefreshToken(), deadline);
         return builder;
     }
