@@ -1,5 +1,6 @@
 package org.kcbastion.admin;
 
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.kcbastion.core.ApiError;
+import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PolicyKey;
 import org.kcbastion.core.SessionRevoker;
@@ -16,6 +18,7 @@ import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
@@ -106,5 +109,52 @@ final class BastionAdminResource {
     public List<Map<String, Object>> getPosture() {
         auth.realm().requireViewRealm();
         return new PostureReport(session, realm).run().stream().map(PostureReport.Check::json).toList();
+    }
+
+    /** Active impersonation sessions of the realm, oldest first. Needs view-users. */
+    @GET
+    @Path("impersonations")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<Map<String, Object>> getImpersonations() {
+        auth.users().requireView();
+        return session.sessions().readOnlyStreamUserSessions(realm)
+                .filter(Impersonations::isImpersonation)
+                .sorted(java.util.Comparator.comparingInt(UserSessionModel::getStarted))
+                .map(BastionAdminResource::impersonationJson)
+                .toList();
+    }
+
+    /** Ends one impersonation now: session removed, LOGOUT event with reason {@code ended_by_admin}. Needs manage-users. */
+    @DELETE
+    @Path("impersonations/{sessionId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response endImpersonation(@PathParam("sessionId") String sessionId) {
+        auth.users().requireView();
+        UserSessionModel us = session.sessions().getUserSession(realm, sessionId);
+        if (!Impersonations.isImpersonation(us)) {
+            return ApiError.response(Response.Status.NOT_FOUND, "impersonation_not_found",
+                    "No active impersonation session with this id in realm " + realm.getName());
+        }
+        auth.users().requireManage(us.getUser());
+        var admin = auth.adminAuth().getUser();
+        Impersonations.end(session, realm, us, Impersonations.END_BY_ADMIN,
+                Map.of("ended_by", admin == null ? "-" : admin.getUsername()));
+        adminEvent.operation(OperationType.ACTION).resourcePath(session.getContext().getUri()).success();
+        return Response.noContent().build();
+    }
+
+    private static Map<String, Object> impersonationJson(UserSessionModel us) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", us.getId());
+        json.put("user_id", us.getUser().getId());
+        json.put("username", us.getUser().getUsername());
+        json.put("impersonator", us.getNote(Impersonations.IMPERSONATOR_USERNAME));
+        json.put("impersonator_id", us.getNote(Impersonations.IMPERSONATOR_ID));
+        json.put("reason", us.getNote(Impersonations.NOTE_REASON));
+        json.put("started", us.getStarted());
+        String expires = us.getNote(Impersonations.NOTE_EXPIRES);
+        json.put("expires", expires == null ? null : Long.valueOf(expires));
+        json.put("ip", us.getIpAddress());
+        return json;
     }
 }

@@ -22,4 +22,13 @@ public final class BastionMetrics {
                 .register(Metrics.globalRegistry)
                 .increment(count);
     }
+
+    /** {@code bastion_rate_limited_total{scope}}; scope is {@code admin}, {@code ip}, {@code target} or {@code step_up}. */
+    public static void rateLimited(String scope) {
+        Counter.builder("bastion.rate.limited")
+                .description("Requests Bastion refused because a rate limit was exhausted")
+                .tag("scope", scope)
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
 }

@@ -14,6 +14,8 @@ public enum PolicyKey {
     /** Empty means: the realm's admin roles (realm-admin and the realm-management client roles). */
     IMPERSONATION_PROTECTED_ROLES("bastion.impersonation.protectedRoles", ""),
     IMPERSONATION_NOTIFY_USER("bastion.impersonation.notifyUser", "true"),
+    /** Service accounts have no session to step up in; they may impersonate only where a realm allows it. */
+    IMPERSONATION_ALLOW_SERVICE_ACCOUNTS("bastion.impersonation.allowServiceAccounts", "false"),
     RATE_LIMIT_IMPERSONATION("bastion.rateLimit.impersonation", "admin=5/15m,ip=20/15m,target=3/1h"),
     REVOKE_ON_ADMIN_CREDENTIAL_CHANGE("bastion.revokeOnAdminCredentialChange", "true"),
     SESSION_MAX_SECONDS("bastion.session.maxSeconds", "43200"),

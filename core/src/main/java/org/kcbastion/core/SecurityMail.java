@@ -34,7 +34,64 @@ public final class SecurityMail {
     public record Alert(String change, String adminUsername, String adminIp, int sessionCount, long epochSeconds) {
     }
 
+    static final String IMPERSONATION_TEMPLATE = "bastion-impersonation-notice.ftl";
+
+    /**
+     * Facts for the impersonation notice; {@code outcome} is {@code started} or {@code denied} (then {@code error} is
+     * the guard's code and {@code expiresAt} is 0).
+     */
+    public record ImpersonationNotice(String outcome, String adminUsername, String adminIp, String reason, String error,
+                                      long epochSeconds, long expiresAt) {
+    }
+
     private SecurityMail() {
+    }
+
+    /**
+     * Tells the impersonated user (when {@code toUser}) and the realm's security contact. Runs its own transaction;
+     * call it after commit.
+     */
+    public static void impersonation(KeycloakSessionFactory factory, String realmId, String userId, ImpersonationNotice notice,
+                                     boolean toUser) {
+        KeycloakModelUtils.runJobInTransaction(factory, session -> {
+            RealmModel realm = session.realms().getRealm(realmId);
+            if (realm == null) return;
+            session.getContext().setRealm(realm);
+            UserModel user = session.users().getUserById(realm, userId);
+            if (user == null) return;
+            List<String> recipients = new ArrayList<>();
+            if (toUser && user.getEmail() != null && !user.getEmail().isBlank()) recipients.add(user.getEmail());
+            BastionPolicy.from(realm).securityContact().ifPresent(recipients::add);
+            for (String recipient : recipients) {
+                Map<String, Object> attributes = new HashMap<>();
+                attributes.put("outcome", notice.outcome());
+                attributes.put("adminUsername", notice.adminUsername() == null ? "-" : notice.adminUsername());
+                attributes.put("ipAddress", notice.adminIp() == null ? "-" : notice.adminIp());
+                attributes.put("reason", notice.reason() == null ? "-" : notice.reason());
+                attributes.put("error", notice.error() == null ? "-" : notice.error());
+                attributes.put("at", formatTime(session, realm, user, notice.epochSeconds()));
+                attributes.put("expiresAt", notice.expiresAt() > 0 ? formatTime(session, realm, user, notice.expiresAt()) : "-");
+                attributes.put("accountName", user.getUsername());
+                String subject = notice.outcome().equals("denied") ? "bastionImpersonationDeniedSubject" : "bastionImpersonationStartedSubject";
+                deliver(session, realm, user, recipient, recipient.equals(user.getEmail()) ? "user" : "security_contact",
+                        subject, IMPERSONATION_TEMPLATE, attributes);
+            }
+        });
+    }
+
+    private static void deliver(KeycloakSession session, RealmModel realm, UserModel user, String recipient, String recipientKind,
+                                String subject, String template, Map<String, Object> attributes) {
+        try {
+            session.getProvider(EmailTemplateProvider.class)
+                    .setRealm(realm)
+                    .setUser(user)
+                    .send(subject, List.of(realm.getDisplayName() != null ? realm.getDisplayName() : realm.getName()),
+                            template, attributes, recipient);
+        } catch (EmailException | RuntimeException e) {
+            LOG.warnf("Bastion could not send %s in realm %s to the %s: %s", template, realm.getName(), recipientKind, e.getMessage());
+            SecurityAudit.record("alert_email_failed", realm.getName(), Map.of(
+                    "user_id", user.getId(), "recipient", recipientKind, "reason", String.valueOf(e.getMessage())));
+        }
     }
 
     public static void credentialChanged(KeycloakSessionFactory factory, String realmId, String userId, Alert alert) {
@@ -64,18 +121,7 @@ public final class SecurityMail {
         attributes.put("ipAddress", alert.adminIp() == null ? "-" : alert.adminIp());
         attributes.put("sessionCount", alert.sessionCount());
         attributes.put("accountName", user.getUsername());
-        try {
-            session.getProvider(EmailTemplateProvider.class)
-                    .setRealm(realm)
-                    .setUser(user)
-                    .send(SUBJECT, List.of(realm.getDisplayName() != null ? realm.getDisplayName() : realm.getName()),
-                            TEMPLATE, attributes, recipient);
-        } catch (EmailException | RuntimeException e) {
-            LOG.warnf("Bastion could not send the credential-change alert in realm %s to the %s: %s",
-                    realm.getName(), recipientKind, e.getMessage());
-            SecurityAudit.record("alert_email_failed", realm.getName(), Map.of(
-                    "user_id", user.getId(), "recipient", recipientKind, "reason", String.valueOf(e.getMessage())));
-        }
+        deliver(session, realm, user, recipient, recipientKind, SUBJECT, TEMPLATE, attributes);
     }
 
     private static String formatTime(KeycloakSession session, RealmModel realm, UserModel user, long epochSeconds) {

@@ -1,5 +1,6 @@
 package org.kcbastion.events;
 
+import org.kcbastion.core.Impersonations;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventType;
@@ -26,6 +27,9 @@ final class SecurityEventListener implements EventListenerProvider {
     public void onEvent(Event event) {
         if (event.getType() == EventType.LOGIN) {
             StaleLoginGuard.check(session, event);
+        } else if (event.getType() == EventType.IMPERSONATE) {
+            RealmModel realm = session.realms().getRealm(event.getRealmId());
+            if (realm != null) Impersonations.started(session, realm, event.getSessionId());
         }
     }
 

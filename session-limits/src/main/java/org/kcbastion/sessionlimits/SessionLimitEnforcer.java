@@ -3,6 +3,7 @@ package org.kcbastion.sessionlimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.SecurityAudit;
 import org.keycloak.events.Details;
 import org.keycloak.events.EventBuilder;
@@ -54,10 +55,21 @@ public final class SessionLimitEnforcer {
         EventBuilder event = session.getContext().getConnection() == null
                 ? new EventBuilder(realm, session)
                 : new EventBuilder(realm, session, session.getContext().getConnection());
+        boolean impersonation = Impersonations.isImpersonation(us);
+        Map<String, Object> impersonationAudit = new LinkedHashMap<>();
+        if (impersonation) {
+            impersonationAudit.put("user_id", userId);
+            impersonationAudit.put("impersonator", us.getNote(Impersonations.IMPERSONATOR_USERNAME));
+            impersonationAudit.put("impersonator_id", us.getNote(Impersonations.IMPERSONATOR_ID));
+            impersonationAudit.put("reason", Impersonations.END_EXPIRED);
+            impersonationAudit.put("session", BastionKeys.digests(session).hmac(sessionId));
+            impersonationAudit.put("started", us.getStarted());
+            impersonationAudit.put("cap_seconds", deadline.capSeconds());
+        }
         event.event(EventType.LOGOUT)
                 .user(userId)
                 .session(sessionId)
-                .detail(Details.REASON, REASON)
+                .detail(Details.REASON, impersonation ? Impersonations.END_EXPIRED : REASON)
                 .detail("cap_source", deadline.source())
                 .detail("cap_seconds", String.valueOf(deadline.capSeconds()))
                 .success();
@@ -70,6 +82,7 @@ public final class SessionLimitEnforcer {
         audit.put("deadline", deadline.epochSeconds());
         audit.put("enforced_by", where);
         SecurityAudit.record(REASON, realm.getName(), audit);
+        if (impersonation) Impersonations.ended(realm, impersonationAudit);
         String kind = deadline.source().contains(":") ? deadline.source().substring(0, deadline.source().indexOf(':')) : deadline.source();
         Counter.builder("bastion.session.limit.reached")
                 .description("Sessions Bastion ended at their absolute deadline")

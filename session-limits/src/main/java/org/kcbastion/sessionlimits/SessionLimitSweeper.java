@@ -1,17 +1,22 @@
 package org.kcbastion.sessionlimits;
 
 import org.jboss.logging.Logger;
+import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.Digests;
+import org.kcbastion.core.Impersonations;
 import org.keycloak.cluster.ClusterProvider;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -33,7 +38,8 @@ final class SessionLimitSweeper implements Runnable {
         this.intervalSeconds = intervalSeconds;
     }
 
-    private record Expired(String realmId, String id, boolean offline, SessionDeadline deadline) {
+    /** A session to end: at its deadline, or (when {@code impersonationEnd} is set) an impersonation whose admin left. */
+    private record Expired(String realmId, String id, boolean offline, SessionDeadline deadline, String impersonationEnd) {
     }
 
     @Override
@@ -65,7 +71,9 @@ final class SessionLimitSweeper implements Runnable {
                     s.getContext().setRealm(realm);
                     for (Expired e : batch) {
                         UserSessionModel us = e.offline ? s.sessions().getOfflineUserSession(realm, e.id) : s.sessions().getUserSession(realm, e.id);
-                        if (us != null) SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
+                        if (us == null) continue;
+                        if (e.impersonationEnd != null) Impersonations.end(s, realm, us, e.impersonationEnd, Map.of());
+                        else SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
                     }
                 });
             }
@@ -98,10 +106,28 @@ final class SessionLimitSweeper implements Runnable {
                     .peek(us -> counts.judged++)
                     .forEach(us -> {
                         SessionDeadline d = limits.deadline(realm, us, null);
-                        if (d.passed(now)) expired.add(new Expired(realmId, us.getId(), us.isOffline(), d));
+                        if (d.passed(now)) expired.add(new Expired(realmId, us.getId(), us.isOffline(), d, null));
+                        else if (adminSessionEnded(s, us)) expired.add(new Expired(realmId, us.getId(), false, d, Impersonations.END_ADMIN_SESSION));
                     });
         });
         return expired;
+    }
+
+    /**
+     * An impersonation started by an admin of another realm ends with the admin's session. The session holds only a
+     * digest of the admin's session id, so the admin's few sessions are digested and compared.
+     */
+    static boolean adminSessionEnded(KeycloakSession s, UserSessionModel us) {
+        String digest = us.getNote(Impersonations.NOTE_ADMIN_SESSION);
+        String adminRealmId = us.getNote(Impersonations.NOTE_ADMIN_REALM);
+        String adminId = us.getNote(Impersonations.IMPERSONATOR_ID);
+        if (digest == null || adminRealmId == null || adminId == null || us.isOffline()) return false;
+        RealmModel adminRealm = s.realms().getRealm(adminRealmId);
+        UserModel admin = adminRealm == null ? null : s.users().getUserById(adminRealm, adminId);
+        if (admin == null) return true;
+        Digests digests = BastionKeys.digests(s);
+        return s.sessions().getUserSessionsStream(adminRealm, admin)
+                .noneMatch(a -> Digests.constantTimeEquals(digests.hmac(a.getId()), digest));
     }
 
     /** The smallest cap of the realm policy and of every client and role attribute in the realm. */

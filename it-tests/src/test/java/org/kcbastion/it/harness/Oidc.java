@@ -110,7 +110,7 @@ public final class Oidc {
         }
     }
 
-    static JsonNode parse(String body) {
+    public static JsonNode parse(String body) {
         try {
             return body == null || body.isBlank() ? MissingNode.getInstance() : Jwt.JSON.readTree(body);
         } catch (IOException e) {

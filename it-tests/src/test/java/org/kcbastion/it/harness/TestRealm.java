@@ -80,6 +80,11 @@ public final class TestRealm implements AutoCloseable {
         return server.admin().realm(name);
     }
 
+    /** OIDC helpers for another realm of the same server (e.g. master, where cross-realm admins sign in). */
+    public Oidc oidcOf(String realmName) {
+        return new Oidc(server.baseUrl(), realmName);
+    }
+
     public Oidc oidc() {
         return oidc;
     }
@@ -105,6 +110,11 @@ public final class TestRealm implements AutoCloseable {
 
     /** A user with a password, an email address and, when {@code withOtp}, an OTP credential. */
     public User createUser(String username, boolean withOtp) {
+        return createUserIn(admin(), username, withOtp);
+    }
+
+    /** {@link #createUser} in any realm, e.g. an admin in master. */
+    public static User createUserIn(RealmResource realm, String username, boolean withOtp) {
         UserRepresentation u = new UserRepresentation();
         u.setUsername(username);
         u.setEmail(username + "@bastion.test");
@@ -129,7 +139,7 @@ public final class TestRealm implements AutoCloseable {
             credentials.add(otp);
         }
         u.setCredentials(credentials);
-        try (Response r = admin().users().create(u)) {
+        try (Response r = realm.users().create(u)) {
             return new User(CreatedResponseUtil.getCreatedId(r), username, u.getEmail(), USER_PASSWORD, otpSecret);
         }
     }

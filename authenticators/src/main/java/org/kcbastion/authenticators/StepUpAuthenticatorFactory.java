@@ -1,0 +1,90 @@
+package org.kcbastion.authenticators;
+
+import org.kcbastion.core.OperationalInfo;
+import org.keycloak.Config;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorFactory;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bastion-step-up}: re-verifies password and one-time code for privileged admin actions. In the browser flow
+ * it goes last, REQUIRED, after the sign-in subflow (it acts only on step-up requests); in a direct-grant flow it
+ * replaces the password and OTP steps, after "Username Validation".
+ */
+public final class StepUpAuthenticatorFactory implements AuthenticatorFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "bastion-step-up";
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return new StepUpAuthenticator();
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Bastion: step-up (password + one-time code)";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return new AuthenticationExecutionModel.Requirement[]{
+                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Re-verifies the password and a one-time code, even in an SSO session, and records the step-up that "
+                + "Bastion's guard requires for impersonation. Browser flow: last, REQUIRED (acts only on step-up requests). "
+                + "Direct grant: after Username Validation, REQUIRED (reads password and totp).";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        return OperationalInfo.of(Map.of("place", "browser flow: last, REQUIRED; direct grant: after direct-grant-validate-username",
+                "stepUpParameter", StepUpAuthenticator.STEP_UP_PARAM, "note", org.kcbastion.core.StepUp.NOTE));
+    }
+}

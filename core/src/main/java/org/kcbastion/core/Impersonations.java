@@ -1,0 +1,168 @@
+package org.kcbastion.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import org.keycloak.common.util.Time;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.events.EventType;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The life of a Bastion-guarded impersonation: what the new session carries, and the audit trail at start, end and
+ * denial. The session holds the reason, the admin and its expiry as notes; the admin's own session only as a digest.
+ */
+public final class Impersonations {
+
+    /** Keycloak's notes on every impersonation session. */
+    public static final String IMPERSONATOR_ID = "IMPERSONATOR_ID";
+    public static final String IMPERSONATOR_USERNAME = "IMPERSONATOR_USERNAME";
+
+    public static final String NOTE_REASON = "bastion.impersonation.reason";
+    public static final String NOTE_EXPIRES = "bastion.impersonation.expires";
+    public static final String NOTE_ADMIN_REALM = "bastion.impersonation.admin-realm";
+    /** HMAC digest of the admin's session id: enough to tell whether it still exists, useless to a reader of the store. */
+    public static final String NOTE_ADMIN_SESSION = "bastion.impersonation.admin-session";
+
+    /** Session attribute through which the guard hands its decision to the IMPERSONATE event of the same request. */
+    public static final String GRANT_ATTRIBUTE = "bastion.impersonation.grant";
+
+    /** What the guard allowed; {@code adminSessionDigest} is null for service accounts and same-realm admins. */
+    public record Grant(String reason, String adminRealmId, String adminId, String adminUsername, String adminSessionDigest,
+                        String clientIp) {
+    }
+
+    public static final String END_LOGOUT = "logout";
+    public static final String END_EXPIRED = "expired";
+    public static final String END_BY_ADMIN = "ended_by_admin";
+    public static final String END_ADMIN_SESSION = "admin_session_ended";
+
+    private Impersonations() {
+    }
+
+    public static boolean isImpersonation(UserSessionModel us) {
+        return us != null && us.getNote(IMPERSONATOR_ID) != null;
+    }
+
+    /**
+     * Called on Keycloak's IMPERSONATE event, inside the request's transaction: stamps the new session and writes the
+     * start audit line; the notices go out after commit.
+     */
+    public static void started(KeycloakSession session, RealmModel realm, String sessionId) {
+        UserSessionModel us = sessionId == null ? null : session.sessions().getUserSession(realm, sessionId);
+        if (us == null) return;
+        Grant grant = session.getAttribute(GRANT_ATTRIBUTE, Grant.class);
+        BastionPolicy policy = BastionPolicy.from(realm);
+        long expires = us.getStarted() + policy.impersonationMaxSessionSeconds();
+        us.setNote(NOTE_EXPIRES, String.valueOf(expires));
+        if (grant != null) {
+            if (grant.reason() != null) us.setNote(NOTE_REASON, grant.reason());
+            if (grant.adminSessionDigest() != null) {
+                us.setNote(NOTE_ADMIN_REALM, grant.adminRealmId());
+                us.setNote(NOTE_ADMIN_SESSION, grant.adminSessionDigest());
+            }
+        }
+        String adminUsername = grant != null ? grant.adminUsername() : us.getNote(IMPERSONATOR_USERNAME);
+        String adminId = grant != null ? grant.adminId() : us.getNote(IMPERSONATOR_ID);
+        String reason = grant == null ? null : grant.reason();
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", us.getUser().getId());
+        audit.put("username", us.getUser().getUsername());
+        audit.put("impersonator", adminUsername);
+        audit.put("impersonator_id", adminId);
+        audit.put("reason", reason);
+        audit.put("expires_at", expires);
+        audit.put("session", BastionKeys.digests(session).hmac(us.getId()));
+        audit.put("guarded", grant != null);
+        audit.put("ip", grant == null ? null : grant.clientIp());
+        SecurityAudit.record("impersonation_start", realm.getName(), audit);
+        count("started");
+
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        String realmId = realm.getId();
+        String userId = us.getUser().getId();
+        SecurityMail.ImpersonationNotice notice = new SecurityMail.ImpersonationNotice("started", adminUsername,
+                grant == null ? null : grant.clientIp(), reason, null, Time.currentTime(), expires);
+        boolean toUser = policy.impersonationNotifyUser();
+        AfterCommit.run(session, () -> SecurityMail.impersonation(factory, realmId, userId, notice, toUser));
+    }
+
+    /**
+     * A refused impersonation: Keycloak's {@code IMPERSONATE_ERROR} event (stored at once, in a transaction of its
+     * own), the audit line and a notice to the security contact.
+     */
+    public static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
+                              String error, String reason, String clientIp) {
+        EventBuilder event = session.getContext().getConnection() == null ? new EventBuilder(realm, session)
+                : new EventBuilder(realm, session, session.getContext().getConnection());
+        event.event(EventType.IMPERSONATE_ERROR)
+                .user(target == null ? null : target.getId())
+                .detail(Details.IMPERSONATOR_REALM, adminRealm == null ? null : adminRealm.getName())
+                .detail(Details.IMPERSONATOR, admin == null ? null : admin.getUsername())
+                .detail("impersonator_id", admin == null ? null : admin.getId())
+                .detail(Details.REASON, reason)
+                .error(error);
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", target == null ? null : target.getId());
+        audit.put("impersonator", admin == null ? null : admin.getUsername());
+        audit.put("impersonator_id", admin == null ? null : admin.getId());
+        audit.put("error", error);
+        audit.put("reason", reason);
+        audit.put("ip", clientIp);
+        SecurityAudit.record("impersonation_denied", realm.getName(), audit);
+        count("denied");
+        if (target == null || BastionPolicy.from(realm).securityContact().isEmpty()) return;
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        String realmId = realm.getId();
+        String userId = target.getId();
+        SecurityMail.ImpersonationNotice notice = new SecurityMail.ImpersonationNotice("denied",
+                admin == null ? null : admin.getUsername(), clientIp, reason, error, Time.currentTime(), 0);
+        // The refused request may roll back; the notice must go out regardless.
+        AfterCommit.executor(session).execute(() -> SecurityMail.impersonation(factory, realmId, userId, notice, false));
+    }
+
+    /**
+     * Ends an impersonation session in the caller's transaction: removed, Keycloak's {@code LOGOUT} event with
+     * {@code reason}, and the audit line.
+     */
+    public static void end(KeycloakSession session, RealmModel realm, UserSessionModel us, String reason, Map<String, ?> extraDetails) {
+        String sessionId = us.getId();
+        String userId = us.getUser() == null ? null : us.getUser().getId();
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", userId);
+        audit.put("impersonator", us.getNote(IMPERSONATOR_USERNAME));
+        audit.put("impersonator_id", us.getNote(IMPERSONATOR_ID));
+        audit.put("reason", reason);
+        audit.put("session", BastionKeys.digests(session).hmac(sessionId));
+        audit.put("started", us.getStarted());
+        audit.putAll(extraDetails);
+        session.sessions().removeUserSession(realm, us);
+        EventBuilder event = session.getContext().getConnection() == null ? new EventBuilder(realm, session)
+                : new EventBuilder(realm, session, session.getContext().getConnection());
+        event.event(EventType.LOGOUT).user(userId).session(sessionId).detail(Details.REASON, reason);
+        extraDetails.forEach((k, v) -> event.detail(k, String.valueOf(v)));
+        event.success();
+        ended(realm, audit);
+    }
+
+    /** Writes the end audit line for a session that something else already removed. */
+    public static void ended(RealmModel realm, Map<String, Object> audit) {
+        SecurityAudit.record("impersonation_end", realm.getName(), audit);
+        count("ended");
+    }
+
+    private static void count(String phase) {
+        Counter.builder("bastion.impersonations")
+                .description("Impersonations seen by Bastion, by phase")
+                .tag("phase", phase)
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
+}

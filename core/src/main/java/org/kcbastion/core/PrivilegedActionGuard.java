@@ -1,0 +1,222 @@
+package org.kcbastion.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
+import org.keycloak.common.util.Time;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.utils.RoleUtils;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+import org.keycloak.services.resources.admin.fgap.AdminPermissions;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one place that decides whether an admin may perform a privileged action: Keycloak's own permission, protected
+ * targets, a fresh step-up in the admin's own session, a reason, and cluster-wide rate limits, in that order. Every
+ * guarded endpoint asks here, so the rules cannot drift apart between endpoints.
+ */
+public final class PrivilegedActionGuard {
+
+    public static final int MAX_REASON_LENGTH = 200;
+    public static final String REASON_HEADER = "X-Bastion-Reason";
+
+    public enum Action {
+        IMPERSONATE("impersonate"), REVOKE_SESSIONS("revoke_sessions"), UPDATE_POLICY("update_policy");
+
+        private final String id;
+
+        Action(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /**
+     * One privileged request: the realm it acts on, the authenticated admin, the target user (null when there is
+     * none), the reason as sent (null when none) and the client address.
+     */
+    public record Request(Action action, RealmModel realm, AdminAuth admin, UserModel target, String reason, String clientIp) {
+    }
+
+    /** Allowed (with what the guard learned), or refused with the HTTP answer to give. */
+    public record Decision(boolean allowed, int status, String error, String description, Map<String, Object> extra,
+                           Map<String, String> headers, String reason, UserSessionModel adminSession) {
+
+        static Decision allow(String reason, UserSessionModel adminSession) {
+            return new Decision(true, 200, null, null, Map.of(), Map.of(), reason, adminSession);
+        }
+
+        static Decision deny(int status, String error, String description) {
+            return new Decision(false, status, error, description, Map.of(), Map.of(), null, null);
+        }
+
+        Decision with(Map<String, Object> extra, Map<String, String> headers) {
+            return new Decision(allowed, status, error, description, extra, headers, reason, adminSession);
+        }
+
+        public Response toResponse() {
+            Response.ResponseBuilder b = ApiError.builder(status, error, description, extra);
+            headers.forEach(b::header);
+            return b.build();
+        }
+    }
+
+    private PrivilegedActionGuard() {
+    }
+
+    public static Decision decide(KeycloakSession session, Request request) {
+        Decision decision = evaluate(session, request);
+        Counter.builder("bastion.guard.decisions")
+                .description("Decisions of Bastion's privileged-action guard")
+                .tag("action", request.action().id())
+                .tag("outcome", decision.allowed() ? "allowed" : decision.error())
+                .register(Metrics.globalRegistry)
+                .increment();
+        return decision;
+    }
+
+    private static Decision evaluate(KeycloakSession session, Request request) {
+        RealmModel realm = request.realm();
+        BastionPolicy policy = BastionPolicy.from(realm);
+        AdminAuth admin = request.admin();
+        AdminPermissionEvaluator permissions = AdminPermissions.evaluator(session, realm, admin);
+        if (!permitted(permissions, request)) {
+            return Decision.deny(403, "not_permitted", "You do not have the permission for this action in realm " + realm.getName() + ".");
+        }
+        if (request.action() == Action.IMPERSONATE) {
+            Optional<String> protectedBy = protectedRole(realm, policy, request.target());
+            if (protectedBy.isPresent()) {
+                return Decision.deny(403, "protected_target", "This user holds the protected role " + protectedBy.get()
+                        + " and cannot be impersonated.");
+            }
+        }
+
+        UserSessionModel adminSession = null;
+        boolean serviceAccount = admin.getUser() != null && admin.getUser().getServiceAccountClientLink() != null;
+        if (serviceAccount) {
+            if (request.action() == Action.IMPERSONATE && !policy.impersonationAllowServiceAccounts()) {
+                return Decision.deny(403, "not_permitted", "Service accounts may not impersonate users in realm "
+                        + realm.getName() + " (policy " + PolicyKey.IMPERSONATION_ALLOW_SERVICE_ACCOUNTS.attribute() + ").");
+            }
+        } else {
+            String sid = admin.getToken() == null ? null : admin.getToken().getSessionId();
+            adminSession = sid == null ? null : session.sessions().getUserSession(admin.getRealm(), sid);
+            long now = Time.currentTime();
+            boolean fresh = adminSession != null && StepUp.parse(adminSession.getNote(StepUp.NOTE))
+                    .filter(s -> s.freshAt(now, policy.stepUpMaxAgeSeconds()))
+                    .isPresent();
+            if (!fresh) {
+                String url = stepUpUrl(session, admin.getRealm());
+                return Decision.deny(401, "step_up_required", "Confirm your identity first: open " + url
+                                + " , enter your password and one-time code, then try again within "
+                                + policy.stepUpMaxAgeSeconds() + " seconds.")
+                        .with(Map.of("step_up_url", url, "max_age", policy.stepUpMaxAgeSeconds()),
+                                Map.of("WWW-Authenticate", "Bearer error=\"insufficient_user_authentication\", error_description=\""
+                                        + "A fresh step-up is required\", max_age=" + policy.stepUpMaxAgeSeconds()));
+            }
+        }
+
+        String reason = request.reason() == null ? null : request.reason().strip();
+        if (reason != null && reason.isEmpty()) reason = null;
+        if (reason != null && (reason.length() > MAX_REASON_LENGTH || !printable(reason))) {
+            return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + MAX_REASON_LENGTH + " characters.");
+        }
+        if (reason == null && request.action() == Action.IMPERSONATE && policy.impersonationRequireReason()) {
+            return Decision.deny(400, "reason_required", "Give a reason (e.g. a ticket number) in the " + REASON_HEADER
+                    + " header or as \"reason\" in a JSON body.");
+        }
+
+        if (request.action() == Action.IMPERSONATE) {
+            ImpersonationLimits limits = policy.impersonationLimits();
+            List<RateLimiter.Bucket> buckets = new ArrayList<>();
+            String adminId = admin.getUser() == null ? admin.getClient().getId() : admin.getUser().getId();
+            buckets.add(new RateLimiter.Bucket("admin", realm.getId() + "/" + adminId, limits.perAdmin()));
+            if (request.clientIp() != null) buckets.add(new RateLimiter.Bucket("ip", realm.getId() + "/" + request.clientIp(), limits.perIp()));
+            if (request.target() != null) buckets.add(new RateLimiter.Bucket("target", realm.getId() + "/" + request.target().getId(), limits.perTarget()));
+            RateLimiter.Outcome outcome = new RateLimiter(session.singleUseObjects(), BastionKeys.digests(session))
+                    .acquire(Time.currentTime(), buckets);
+            if (!outcome.granted()) {
+                BastionMetrics.rateLimited(outcome.scope());
+                return Decision.deny(429, "rate_limited", "Too many impersonations (" + outcome.scope() + " limit); try again in "
+                                + outcome.retryAfterSeconds() + " seconds.")
+                        .with(Map.of("scope", outcome.scope(), "retry_after", outcome.retryAfterSeconds()),
+                                Map.of("Retry-After", String.valueOf(outcome.retryAfterSeconds())));
+            }
+        }
+        return Decision.allow(reason, adminSession);
+    }
+
+    private static boolean permitted(AdminPermissionEvaluator permissions, Request request) {
+        return switch (request.action()) {
+            case IMPERSONATE -> request.target() != null && permissions.users().canImpersonate(request.target(), null);
+            case REVOKE_SESSIONS -> request.target() != null && permissions.users().canManage(request.target());
+            case UPDATE_POLICY -> permissions.realm().canManageRealm();
+        };
+    }
+
+    /** The role that protects {@code target}: any admin role, or a role named in the policy. */
+    static Optional<String> protectedRole(RealmModel realm, BastionPolicy policy, UserModel target) {
+        if (target == null) return Optional.empty();
+        for (RoleModel role : RoleUtils.getDeepUserRoleMappings(target)) {
+            String name = roleName(role);
+            if (isAdminRole(realm, role) || policy.impersonationProtectedRoles().contains(name)
+                    || (!role.isClientRole() && policy.impersonationProtectedRoles().contains(role.getName()))) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A realm role by its name; a client role as {@code clientId/role}. */
+    static String roleName(RoleModel role) {
+        if (role.isClientRole() && role.getContainer() instanceof ClientModel client) {
+            return client.getClientId() + "/" + role.getName();
+        }
+        return role.getName();
+    }
+
+    /** Roles of the realm's admin client, and in master also the other realms' admin clients and the admin roles. */
+    static boolean isAdminRole(RealmModel realm, RoleModel role) {
+        if (role.isClientRole() && role.getContainer() instanceof ClientModel client) {
+            String id = client.getClientId();
+            return id.equals("realm-management") || (realm.getName().equals("master") && id.endsWith("-realm"));
+        }
+        return realm.getName().equals("master") && (role.getName().equals("admin") || role.getName().equals("create-realm"));
+    }
+
+    static boolean printable(String text) {
+        return text.codePoints().noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                || Character.getType(c) == Character.UNASSIGNED);
+    }
+
+    /** Bastion's step-up page in the admin's realm, sending the admin back to that realm's admin console. */
+    public static String stepUpUrl(KeycloakSession session, RealmModel adminRealm) {
+        UriBuilder base = session.getContext().getUri().getBaseUriBuilder();
+        String console = base.clone().path("admin/{realm}/console/").build(adminRealm.getName()).toString();
+        return base.clone().path("realms").path(adminRealm.getName()).path("bastion").path("step-up")
+                .queryParam("redirect_uri", console).build().toString();
+    }
+
+    /** What the guard reports about itself, for operational info. */
+    public static Map<String, String> describe() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("order", "permission, protected target, service account, step-up, reason, rate limits");
+        info.put("reasonHeader", REASON_HEADER);
+        return info;
+    }
+}

@@ -1,0 +1,433 @@
+package org.kcbastion.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.AuditLog;
+import org.kcbastion.it.harness.BastionKeycloak;
+import org.kcbastion.it.harness.Flows;
+import org.kcbastion.it.harness.Jwt;
+import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.Poll;
+import org.kcbastion.it.harness.TestRealm;
+import org.kcbastion.it.harness.Totp;
+import org.keycloak.admin.client.CreatedResponseUtil;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.EventRepresentation;
+import org.keycloak.representations.idm.RoleRepresentation;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.IntStream;
+import java.util.stream.StreamSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Impersonation through Keycloak's own endpoint ({@code POST /admin/realms/{realm}/users/{id}/impersonation}) with
+ * Bastion's guard in front. The admins live in master (as most operators' do) with roles on this realm's admin
+ * client, so their own sessions survive an impersonation and the tie between the two can be tested.
+ */
+@BastionKeycloak
+@DisplayName("Impersonation: step-up, reason, protected targets, cluster-wide rate limits, bounded and audited")
+class ImpersonationIT {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String TOOL = "bastion-admin-tool-it";
+    static final String ROOMY_LIMITS = "admin=1000/1m,ip=1000/1m,target=1000/1m";
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final List<String> MASTER_USERS = new ArrayList<>();
+    static String toolUuid;
+    static int adminCount;
+
+    record Admin(TestRealm.User user) {
+    }
+
+    @BeforeAll
+    static void masterSetup(KeycloakServer server, TestRealm realm) {
+        RealmResource master = server.admin().realm("master");
+        String flowId = Flows.directGrantStepUp(master, "bastion-step-up-grant-it");
+        ClientRepresentation tool = new ClientRepresentation();
+        tool.setClientId(TOOL);
+        tool.setPublicClient(true);
+        tool.setDirectAccessGrantsEnabled(true);
+        tool.setStandardFlowEnabled(false);
+        tool.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", flowId));
+        try (Response r = master.clients().create(tool)) {
+            toolUuid = CreatedResponseUtil.getCreatedId(r);
+        }
+        realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+    }
+
+    @AfterAll
+    static void masterCleanup(KeycloakServer server) {
+        RealmResource master = server.admin().realm("master");
+        MASTER_USERS.forEach(id -> master.users().delete(id).close());
+        if (toolUuid != null) master.clients().get(toolUuid).remove();
+        master.flows().getFlows().stream().filter(f -> f.getAlias().equals("bastion-step-up-grant-it"))
+                .forEach(f -> master.flows().deleteFlow(f.getId()));
+    }
+
+    /** A master user with OTP and the given roles of this realm's admin client in master. */
+    static Admin admin(KeycloakServer server, TestRealm realm, String... roles) {
+        RealmResource master = server.admin().realm("master");
+        TestRealm.User user = TestRealm.createUserIn(master, "it-imp-admin-" + (++adminCount) + "-" + System.nanoTime() % 100000, true);
+        MASTER_USERS.add(user.id());
+        String adminClient = master.clients().findByClientId(realm.name() + "-realm").get(0).getId();
+        List<RoleRepresentation> reps = new ArrayList<>();
+        for (String role : roles) reps.add(master.clients().get(adminClient).roles().get(role).toRepresentation());
+        master.users().get(user.id()).roles().clientLevel(adminClient).add(reps);
+        return new Admin(user);
+    }
+
+    /** A token from a direct-grant step-up (password + TOTP through {@code bastion-step-up}). */
+    static Oidc.Reply stepUp(TestRealm realm, Admin a, String code) {
+        return realm.oidcOf("master").passwordGrant(TOOL, null, a.user().username(), a.user().password(), "totp", code);
+    }
+
+    static String stepUpToken(TestRealm realm, Admin a) {
+        Oidc.Reply r = stepUp(realm, a, Totp.now(a.user().otpSecret()));
+        assertThat(r.status()).as("step-up: %s", r).isEqualTo(200);
+        return r.text("access_token");
+    }
+
+    /** An ordinary admin sign-in with password and OTP, without Bastion's step-up: what a stolen session gives. */
+    static String plainToken(TestRealm realm, Admin a) {
+        Oidc.Reply r = realm.oidcOf("master").passwordGrant("admin-cli", null, a.user().username(), a.user().password(),
+                "totp", Totp.previous(a.user().otpSecret()));
+        assertThat(r.status()).as("admin-cli sign-in: %s", r).isEqualTo(200);
+        return r.text("access_token");
+    }
+
+    static HttpRequest impersonationRequest(TestRealm realm, String token, String userId, String reason) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(realm.server().baseUrl() + "/admin/realms/" + realm.name()
+                        + "/users/" + userId + "/impersonation"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (reason != null) b.header("X-Bastion-Reason", reason);
+        return b.build();
+    }
+
+    static HttpResponse<String> impersonate(TestRealm realm, String token, String userId, String reason) {
+        try {
+            return HTTP.send(impersonationRequest(realm, token, userId, reason), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static int sessionsOf(TestRealm realm, String userId) {
+        return realm.admin().users().get(userId).getUserSessions().size();
+    }
+
+    static List<EventRepresentation> events(TestRealm realm, String type, String userId) {
+        return realm.admin().getEvents(List.of(type), null, userId, null, null, null, 0, 100);
+    }
+
+    static List<JsonNode> impersonations(TestRealm realm) {
+        Oidc.Reply reply = realm.adminCall("GET", "bastion/impersonations", null);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return StreamSupport.stream(reply.json().spliterator(), false).toList();
+    }
+
+    static void assertDenied(TestRealm realm, HttpResponse<String> r, int status, String error, String targetId) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode body = Oidc.parse(r.body());
+        assertThat(body.path("error").asText()).isEqualTo(error);
+        assertThat(body.path("error_description").asText()).isNotBlank();
+        assertThat(sessionsOf(realm, targetId)).as("no session for the target").isZero();
+        Poll.untilTrue("IMPERSONATE_ERROR " + error + " stored", WAIT, () -> events(realm, "IMPERSONATE_ERROR", targetId).stream()
+                .anyMatch(e -> error.equals(e.getError())));
+    }
+
+    @Nested
+    @DisplayName("Step-up")
+    class StepUpRequired {
+
+        @Test
+        @DisplayName("an admin session without step-up gets 401 with the RFC 9470 header; no session, IMPERSONATE_ERROR stored")
+        void withoutStepUp(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User target = realm.createUser("target-no-step-up", false);
+            HttpResponse<String> r = impersonate(realm, plainToken(realm, a), target.id(), "TICKET-1");
+            assertDenied(realm, r, 401, "step_up_required", target.id());
+            assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
+                    .contains("Bearer", "error=\"insufficient_user_authentication\"", "max_age=300");
+            JsonNode body = Oidc.parse(r.body());
+            assertThat(body.path("step_up_url").asText())
+                    .isEqualTo(server.baseUrl() + "/realms/master/bastion/step-up?redirect_uri="
+                            + java.net.URLEncoder.encode(server.baseUrl() + "/admin/master/console/", java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode audit = AuditLog.await(server, "impersonation_denied", "user_id", target.id(), WAIT);
+            assertThat(audit.path("error").asText()).isEqualTo("step_up_required");
+            assertThat(audit.path("impersonator").asText()).isEqualTo(a.user().username());
+        }
+
+        @Test
+        @DisplayName("after a direct-grant step-up (password + TOTP) it works, with notes, events, audit and notice; past max age 401 again")
+        void afterStepUp(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User target = realm.createUser("target-after-step-up", false);
+            String token = stepUpToken(realm, a);
+            HttpResponse<String> r = impersonate(realm, token, target.id(), "INC-4711 password help");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(Oidc.parse(r.body()).path("sameRealm").asBoolean()).isFalse();
+
+            JsonNode active = impersonations(realm).stream().filter(j -> j.path("user_id").asText().equals(target.id()))
+                    .findFirst().orElseThrow();
+            assertThat(active.path("reason").asText()).isEqualTo("INC-4711 password help");
+            assertThat(active.path("impersonator").asText()).isEqualTo(a.user().username());
+            assertThat(active.path("expires").asLong() - active.path("started").asLong()).isEqualTo(900);
+            assertThat(events(realm, "IMPERSONATE", target.id())).hasSize(1);
+            JsonNode audit = AuditLog.await(server, "impersonation_start", "user_id", target.id(), WAIT);
+            assertThat(audit.path("reason").asText()).isEqualTo("INC-4711 password help");
+            assertThat(audit.path("impersonator_id").asText()).isEqualTo(a.user().id());
+            assertThat(audit.path("expires_at").asLong()).isEqualTo(active.path("expires").asLong());
+            assertThat(audit.path("session").asText()).as("a digest, not the id").isNotEqualTo(active.path("id").asText()).hasSize(64);
+            var notice = realm.mail().awaitMessageTo(target.email(), WAIT);
+            assertThat(TestMail.subject(notice)).contains("signed in to your account");
+
+            try {
+                realm.setClockOffset(301);
+                TestRealm.User other = realm.createUser("target-after-max-age", false);
+                assertDenied(realm, impersonate(realm, token, other.id(), "INC-4712"), 401, "step_up_required", other.id());
+            } finally {
+                realm.setClockOffset(0);
+            }
+        }
+
+        @Test
+        @DisplayName("a wrong one-time code fails the step-up; an admin without a second factor cannot step up at all")
+        void badStepUps(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation");
+            Oidc.Reply wrong = stepUp(realm, a, "000000".equals(Totp.now(a.user().otpSecret())) ? "111111" : "000000");
+            assertThat(wrong.status()).as(wrong.body()).isEqualTo(401);
+            assertThat(wrong.text("error")).isEqualTo("invalid_grant");
+
+            RealmResource master = server.admin().realm("master");
+            TestRealm.User noOtp = TestRealm.createUserIn(master, "it-imp-no-otp-" + System.nanoTime() % 100000, false);
+            MASTER_USERS.add(noOtp.id());
+            Oidc.Reply r = realm.oidcOf("master").passwordGrant(TOOL, null, noOtp.username(), noOtp.password(), "totp", "123456");
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.text("error_description")).contains("second factor");
+        }
+    }
+
+    @Nested
+    @DisplayName("Refusals before any session exists")
+    class Refusals {
+
+        @Test
+        @DisplayName("protected target (admin role, or a role in protectedRoles) 403; no reason 400; no permission 403; wrong realm's admin 403")
+        void refusals(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation", "view-users");
+            String token = stepUpToken(realm, a);
+
+            TestRealm.User helpdesk = realm.createUser("target-realm-admin", false);
+            String rm = realm.admin().clients().findByClientId("realm-management").get(0).getId();
+            realm.admin().users().get(helpdesk.id()).roles().clientLevel(rm)
+                    .add(List.of(realm.admin().clients().get(rm).roles().get("view-users").toRepresentation()));
+            assertDenied(realm, impersonate(realm, token, helpdesk.id(), "T-1"), 403, "protected_target", helpdesk.id());
+
+            RoleRepresentation vip = new RoleRepresentation();
+            vip.setName("vip");
+            realm.admin().roles().create(vip);
+            TestRealm.User ceo = realm.createUser("target-vip", false);
+            realm.admin().users().get(ceo.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("vip").toRepresentation()));
+            realm.setAttributes(Map.of("bastion.impersonation.protectedRoles", "vip"));
+            try {
+                assertDenied(realm, impersonate(realm, token, ceo.id(), "T-2"), 403, "protected_target", ceo.id());
+            } finally {
+                realm.setAttributes(Map.of("bastion.impersonation.protectedRoles", ""));
+            }
+
+            TestRealm.User plain = realm.createUser("target-plain", false);
+            assertDenied(realm, impersonate(realm, token, plain.id(), null), 400, "reason_required", plain.id());
+            assertDenied(realm, impersonate(realm, token, plain.id(), "x".repeat(201)), 400, "reason_required", plain.id());
+
+            Admin viewer = admin(server, realm, "view-users");
+            assertDenied(realm, impersonate(realm, stepUpToken(realm, viewer), plain.id(), "T-3"), 403, "not_permitted", plain.id());
+
+            // An admin who may impersonate in master only, not in this realm.
+            RealmResource master = server.admin().realm("master");
+            TestRealm.User other = TestRealm.createUserIn(master, "it-imp-master-only-" + System.nanoTime() % 100000, true);
+            MASTER_USERS.add(other.id());
+            String masterRealmClient = master.clients().findByClientId("master-realm").get(0).getId();
+            master.users().get(other.id()).roles().clientLevel(masterRealmClient)
+                    .add(List.of(master.clients().get(masterRealmClient).roles().get("impersonation").toRepresentation()));
+            String otherToken = stepUpToken(realm, new Admin(other));
+            assertDenied(realm, impersonate(realm, otherToken, plain.id(), "T-4"), 403, "not_permitted", plain.id());
+        }
+    }
+
+    @Nested
+    @DisplayName("Cluster-wide rate limits (SingleUseObjectProvider slots)")
+    class RateLimits {
+
+        /** Fires {@code n} impersonation requests at once and returns the status codes. */
+        List<HttpResponse<String>> burst(TestRealm realm, int n, java.util.function.IntFunction<HttpRequest> request) {
+            CountDownLatch go = new CountDownLatch(1);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+            List<CompletableFuture<HttpResponse<String>>> futures = IntStream.range(0, n)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                        try {
+                            go.await();
+                            return HTTP.send(request.apply(i), HttpResponse.BodyHandlers.ofString());
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }, pool))
+                    .toList();
+            go.countDown();
+            try {
+                return futures.stream().map(CompletableFuture::join).toList();
+            } finally {
+                pool.shutdown();
+            }
+        }
+
+        void assertExactly(List<HttpResponse<String>> replies, int allowed, String scope) {
+            long ok = replies.stream().filter(r -> r.statusCode() == 200).count();
+            List<HttpResponse<String>> limited = replies.stream().filter(r -> r.statusCode() == 429).toList();
+            assertThat(ok).as("allowed of %d: %s", replies.size(), replies.stream().map(HttpResponse::statusCode).toList()).isEqualTo(allowed);
+            assertThat(limited).hasSize(replies.size() - allowed);
+            limited.forEach(r -> {
+                assertThat(Oidc.parse(r.body()).path("error").asText()).isEqualTo("rate_limited");
+                assertThat(Oidc.parse(r.body()).path("scope").asText()).isEqualTo(scope);
+                assertThat(Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 900L);
+            });
+        }
+
+        @Test
+        @DisplayName("20 concurrent attempts by one admin: exactly 5 pass (admin=5/15m)")
+        void perAdmin(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=5/15m,ip=1000/1m,target=1000/1m"));
+            try {
+                Admin a = admin(server, realm, "impersonation", "view-users");
+                String token = stepUpToken(realm, a);
+                TestRealm.User target = realm.createUser("target-rate-admin", false);
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, token, target.id(), "LOAD-" + i)), 5, "admin");
+                assertThat(sessionsOf(realm, target.id())).isEqualTo(5);
+            } finally {
+                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+            }
+        }
+
+        @Test
+        @DisplayName("per client IP: 20 concurrent attempts by 4 admins from one address, exactly 7 pass (ip=7/13m)")
+        void perIp(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=1000/1m,ip=7/13m,target=1000/1m"));
+            try {
+                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
+                TestRealm.User target = realm.createUser("target-rate-ip", false);
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), 7, "ip");
+            } finally {
+                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+            }
+        }
+
+        @Test
+        @DisplayName("per target: 20 concurrent attempts by 4 admins on one user, exactly 3 pass (target=3/1h)")
+        void perTarget(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=1000/1m,ip=1000/1m,target=3/1h"));
+            try {
+                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
+                TestRealm.User target = realm.createUser("target-rate-target", false);
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), 3, "target");
+                assertThat(sessionsOf(realm, target.id())).isEqualTo(3);
+            } finally {
+                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("Bounded: the impersonation session ends")
+    class Bounded {
+
+        String start(KeycloakServer server, TestRealm realm, Admin a, String token, TestRealm.User target) {
+            HttpResponse<String> r = impersonate(realm, token, target.id(), "END-TEST");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return impersonations(realm).stream().filter(j -> j.path("user_id").asText().equals(target.id()))
+                    .findFirst().orElseThrow().path("id").asText();
+        }
+
+        void assertEnded(KeycloakServer server, TestRealm realm, TestRealm.User target, String sessionId, String reason) {
+            Poll.untilTrue("the impersonation session ends (" + reason + ")", WAIT, () -> sessionsOf(realm, target.id()) == 0);
+            JsonNode audit = AuditLog.await(server, "impersonation_end", "user_id", target.id(), WAIT);
+            assertThat(audit.path("reason").asText()).isEqualTo(reason);
+            Poll.untilTrue("LOGOUT event with reason " + reason, WAIT, () -> events(realm, "LOGOUT", target.id()).stream()
+                    .anyMatch(e -> sessionId.equals(e.getSessionId()) && reason.equals(e.getDetails().get("reason"))));
+            assertThat(server.log()).as("raw session ids never reach the log").doesNotContain(sessionId);
+        }
+
+        @Test
+        @DisplayName("after its TTL (bastion.impersonation.maxSessionSeconds) the sweeper ends it: LOGOUT reason expired")
+        void expires(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.impersonation.maxSessionSeconds", "60"));
+            try {
+                Admin a = admin(server, realm, "impersonation", "view-users");
+                TestRealm.User target = realm.createUser("target-ttl", false);
+                String sid = start(server, realm, a, stepUpToken(realm, a), target);
+                realm.setClockOffset(61);
+                assertEnded(server, realm, target, sid, "expired");
+            } finally {
+                realm.setClockOffset(0);
+                realm.setAttributes(Map.of("bastion.impersonation.maxSessionSeconds", "900"));
+            }
+        }
+
+        @Test
+        @DisplayName("DELETE bastion/impersonations/{id} ends it now: 204, LOGOUT reason ended_by_admin; unknown id 404")
+        void endedByAdmin(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User target = realm.createUser("target-delete", false);
+            String sid = start(server, realm, a, stepUpToken(realm, a), target);
+            Oidc.Reply deleted = realm.adminCall("DELETE", "bastion/impersonations/" + sid, null);
+            assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+            assertEnded(server, realm, target, sid, "ended_by_admin");
+            Oidc.Reply again = realm.adminCall("DELETE", "bastion/impersonations/" + sid, null);
+            assertThat(again.status()).isEqualTo(404);
+            assertThat(again.text("error")).isEqualTo("impersonation_not_found");
+        }
+
+        @Test
+        @DisplayName("when the admin's own session ends, so does the impersonation: LOGOUT reason admin_session_ended")
+        void adminSessionEnds(KeycloakServer server, TestRealm realm) {
+            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User target = realm.createUser("target-admin-gone", false);
+            String token = stepUpToken(realm, a);
+            String sid = start(server, realm, a, token, target);
+            String adminSid = Jwt.claims(token).path("sid").asText();
+            server.admin().realm("master").deleteSession(adminSid, false);
+            assertEnded(server, realm, target, sid, "admin_session_ended");
+            assertThat(server.log()).as("the admin's session id is stored and logged only as a digest").doesNotContain(adminSid);
+        }
+    }
+
+    /** Mail helpers kept here: subjects are MIME-encoded when they hold non-ASCII text. */
+    static final class TestMail {
+        static String subject(jakarta.mail.internet.MimeMessage m) {
+            try {
+                return m.getSubject();
+            } catch (jakarta.mail.MessagingException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
