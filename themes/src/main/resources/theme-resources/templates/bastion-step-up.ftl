@@ -18,6 +18,11 @@
                        class="${properties.kcInputClass!}" />
             </div>
             <div class="${properties.kcFormGroupClass!}">
+                <label for="reason" class="${properties.kcLabelClass!}">${msg("bastionStepUpReason")}</label>
+                <input id="reason" name="reason" type="text" maxlength="200" autocomplete="off"
+                       class="${properties.kcInputClass!}" />
+            </div>
+            <div class="${properties.kcFormGroupClass!}">
                 <input id="bastion-step-up-submit" type="submit" value="${msg("bastionStepUpSubmit")}"
                        class="${properties.kcButtonClass!} ${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!} ${properties.kcButtonLargeClass!}" />
             </div>

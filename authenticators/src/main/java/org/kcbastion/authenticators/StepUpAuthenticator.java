@@ -6,6 +6,7 @@ import jakarta.ws.rs.core.Response;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RateLimiter;
 import org.kcbastion.core.StepUp;
 import org.keycloak.authentication.AuthenticationFlowContext;
@@ -81,8 +82,16 @@ final class StepUpAuthenticator implements Authenticator {
     @Override
     public void action(AuthenticationFlowContext context) {
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
+        String reason = form.getFirst("reason");
+        if (reason != null && !reason.isBlank() && !PrivilegedActionGuard.validReason(reason)) {
+            context.challenge(page(context, "bastionStepUpReasonInvalid").createForm(TEMPLATE));
+            return;
+        }
         Failure failure = verify(context, form.getFirst("password"), form.getFirst("otp"));
         if (failure == null) {
+            if (reason != null && !reason.isBlank()) {
+                context.getAuthenticationSession().setUserSessionNote(StepUp.REASON_NOTE, reason.strip());
+            }
             context.success();
             return;
         }

@@ -133,12 +133,13 @@ public final class PrivilegedActionGuard {
 
         String reason = request.reason() == null ? null : request.reason().strip();
         if (reason != null && reason.isEmpty()) reason = null;
+        if (reason == null && adminSession != null) reason = adminSession.getNote(StepUp.REASON_NOTE);
         if (reason != null && (reason.length() > MAX_REASON_LENGTH || !printable(reason))) {
             return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + MAX_REASON_LENGTH + " characters.");
         }
         if (reason == null && request.action() == Action.IMPERSONATE && policy.impersonationRequireReason()) {
-            return Decision.deny(400, "reason_required", "Give a reason (e.g. a ticket number) in the " + REASON_HEADER
-                    + " header or as \"reason\" in a JSON body.");
+            return Decision.deny(400, "reason_required", "Give a reason (e.g. a ticket number): on the step-up page, in the "
+                    + REASON_HEADER + " header, or as \"reason\" in a JSON body.");
         }
 
         if (request.action() == Action.IMPERSONATE) {
@@ -197,6 +198,11 @@ public final class PrivilegedActionGuard {
             return id.equals("realm-management") || (realm.getName().equals("master") && id.endsWith("-realm"));
         }
         return realm.getName().equals("master") && (role.getName().equals("admin") || role.getName().equals("create-realm"));
+    }
+
+    /** A reason as it may be stored: trimmed, at most {@value #MAX_REASON_LENGTH} printable characters. */
+    public static boolean validReason(String text) {
+        return text != null && !text.isBlank() && text.strip().length() <= MAX_REASON_LENGTH && printable(text.strip());
     }
 
     static boolean printable(String text) {

@@ -9,6 +9,11 @@ import java.util.Optional;
 public record StepUp(long epochSeconds, String factors) {
 
     public static final String NOTE = "bastion.step-up";
+    /**
+     * The reason an admin typed on the step-up page: the admin console cannot send one with its Impersonate button, so
+     * the guard falls back to it while the step-up is fresh.
+     */
+    public static final String REASON_NOTE = "bastion.step-up.reason";
 
     public static Optional<StepUp> parse(String note) {
         if (note == null) return Optional.empty();

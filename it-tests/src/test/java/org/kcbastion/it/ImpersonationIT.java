@@ -183,7 +183,9 @@ class ImpersonationIT {
         void afterStepUp(KeycloakServer server, TestRealm realm) {
             Admin a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-after-step-up", false);
-            String token = stepUpToken(realm, a);
+            Oidc.Reply tokens = stepUp(realm, a, Totp.now(a.user().otpSecret()));
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            String token = tokens.text("access_token");
             HttpResponse<String> r = impersonate(realm, token, target.id(), "INC-4711 password help");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(Oidc.parse(r.body()).path("sameRealm").asBoolean()).isFalse();
@@ -204,8 +206,12 @@ class ImpersonationIT {
 
             try {
                 realm.setClockOffset(301);
+                // The same session, a fresh access token: only the step-up has aged.
+                Oidc.Reply refreshed = realm.oidcOf("master").refresh(TOOL, null, tokens.text("refresh_token"));
+                assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
                 TestRealm.User other = realm.createUser("target-after-max-age", false);
-                assertDenied(realm, impersonate(realm, token, other.id(), "INC-4712"), 401, "step_up_required", other.id());
+                assertDenied(realm, impersonate(realm, refreshed.text("access_token"), other.id(), "INC-4712"), 401,
+                        "step_up_required", other.id());
             } finally {
                 realm.setClockOffset(0);
             }
