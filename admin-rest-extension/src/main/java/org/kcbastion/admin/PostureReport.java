@@ -68,7 +68,8 @@ final class PostureReport {
         checks.add(adminsWithoutSecondFactor());
         checks.add(impersonationHolders());
         checks.add(bool("token-exchange-v1", "medium", !Profile.isFeatureEnabled(Profile.Feature.TOKEN_EXCHANGE),
-                "Legacy token exchange (v1) is off", "Legacy token exchange (v1) is on: it can impersonate through requested_subject, outside Bastion's guard",
+                "Legacy token exchange (v1) is off", "Legacy token exchange (v1) is on. Bastion refuses its impersonation path (requested_subject) with 403, "
+                        + "but the feature should be off",
                 "Start Keycloak without --features=token-exchange (standard token exchange v2 stays available)"));
         checks.add(clientLogout());
         checks.add(secretsAtRest());

@@ -71,7 +71,20 @@ class ImpersonationIT {
         try (Response r = master.clients().create(tool)) {
             toolUuid = CreatedResponseUtil.getCreatedId(r);
         }
-        realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+        realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS, "bastion.securityContact", SOC));
+    }
+
+    static final String SOC = "soc@bastion.test";
+
+    static boolean mailed(TestRealm realm, String recipient, String subjectPart) {
+        return realm.mail().received().stream().anyMatch(m -> {
+            try {
+                return java.util.Arrays.stream(m.getAllRecipients()).anyMatch(a -> a.toString().equals(recipient))
+                        && m.getSubject().contains(subjectPart);
+            } catch (jakarta.mail.MessagingException e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     @AfterAll
@@ -176,6 +189,22 @@ class ImpersonationIT {
             JsonNode audit = AuditLog.await(server, "impersonation_denied", "user_id", target.id(), WAIT);
             assertThat(audit.path("error").asText()).isEqualTo("step_up_required");
             assertThat(audit.path("impersonator").asText()).isEqualTo(a.user().username());
+            Poll.untilTrue("the security contact hears of the denial", WAIT, () -> mailed(realm, SOC, "was refused"));
+        }
+
+        @Test
+        @DisplayName("legacy token exchange with requested_subject is refused (403), outside any session")
+        void tokenExchangeImpersonation(KeycloakServer server, TestRealm realm) {
+            TestRealm.Client app = realm.createClient("exchange-app");
+            TestRealm.User user = realm.createUser("exchange-user", false);
+            TestRealm.User target = realm.createUser("exchange-target", false);
+            String subjectToken = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password())
+                    .text("access_token");
+            Oidc.Reply r = realm.oidc().tokenExchange(app.clientId(), app.secret(), "subject_token", subjectToken,
+                    "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "requested_subject", target.username());
+            assertThat(r.status()).as(r.body()).isEqualTo(403);
+            assertThat(r.text("error")).isEqualTo("access_denied");
+            assertThat(sessionsOf(realm, target.id())).isZero();
         }
 
         @Test
@@ -202,7 +231,8 @@ class ImpersonationIT {
             assertThat(audit.path("expires_at").asLong()).isEqualTo(active.path("expires").asLong());
             assertThat(audit.path("session").asText()).as("a digest, not the id").isNotEqualTo(active.path("id").asText()).hasSize(64);
             var notice = realm.mail().awaitMessageTo(target.email(), WAIT);
-            assertThat(TestMail.subject(notice)).contains("signed in to your account");
+            assertThat(TestMail.subject(notice)).contains("signed in as you");
+            Poll.untilTrue("the security contact hears of the start", WAIT, () -> mailed(realm, SOC, "signed in as you"));
 
             try {
                 realm.setClockOffset(301);
@@ -307,7 +337,8 @@ class ImpersonationIT {
             }
         }
 
-        void assertExactly(List<HttpResponse<String>> replies, int allowed, String scope) {
+        /** Exactly {@code allowed} pass; the rest are 429 for {@code scope} with a Retry-After within its window. */
+        void assertExactly(List<HttpResponse<String>> replies, int allowed, String scope, long windowSeconds) {
             long ok = replies.stream().filter(r -> r.statusCode() == 200).count();
             List<HttpResponse<String>> limited = replies.stream().filter(r -> r.statusCode() == 429).toList();
             assertThat(ok).as("allowed of %d: %s", replies.size(), replies.stream().map(HttpResponse::statusCode).toList()).isEqualTo(allowed);
@@ -315,7 +346,7 @@ class ImpersonationIT {
             limited.forEach(r -> {
                 assertThat(Oidc.parse(r.body()).path("error").asText()).isEqualTo("rate_limited");
                 assertThat(Oidc.parse(r.body()).path("scope").asText()).isEqualTo(scope);
-                assertThat(Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 900L);
+                assertThat(Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, windowSeconds);
             });
         }
 
@@ -327,8 +358,22 @@ class ImpersonationIT {
                 Admin a = admin(server, realm, "impersonation", "view-users");
                 String token = stepUpToken(realm, a);
                 TestRealm.User target = realm.createUser("target-rate-admin", false);
-                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, token, target.id(), "LOAD-" + i)), 5, "admin");
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, token, target.id(), "LOAD-" + i)), 5, "admin", 900);
                 assertThat(sessionsOf(realm, target.id())).isEqualTo(5);
+            } finally {
+                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
+            }
+        }
+
+        /** Four admins (so no per-admin limit bites) fire 20 attempts at one target under {@code limits}. */
+        void fourAdminsOneTarget(KeycloakServer server, TestRealm realm, String limits, String targetName, int allowed, String scope,
+                                 long windowSeconds) {
+            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", limits));
+            try {
+                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
+                TestRealm.User target = realm.createUser(targetName, false);
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), allowed, scope, windowSeconds);
+                assertThat(sessionsOf(realm, target.id())).isEqualTo(allowed);
             } finally {
                 realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
             }
@@ -337,28 +382,13 @@ class ImpersonationIT {
         @Test
         @DisplayName("per client IP: 20 concurrent attempts by 4 admins from one address, exactly 7 pass (ip=7/13m)")
         void perIp(KeycloakServer server, TestRealm realm) {
-            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=1000/1m,ip=7/13m,target=1000/1m"));
-            try {
-                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
-                TestRealm.User target = realm.createUser("target-rate-ip", false);
-                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), 7, "ip");
-            } finally {
-                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
-            }
+            fourAdminsOneTarget(server, realm, "admin=1000/1m,ip=7/13m,target=1000/1m", "target-rate-ip", 7, "ip", 13 * 60);
         }
 
         @Test
         @DisplayName("per target: 20 concurrent attempts by 4 admins on one user, exactly 3 pass (target=3/1h)")
         void perTarget(KeycloakServer server, TestRealm realm) {
-            realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=1000/1m,ip=1000/1m,target=3/1h"));
-            try {
-                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
-                TestRealm.User target = realm.createUser("target-rate-target", false);
-                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), 3, "target");
-                assertThat(sessionsOf(realm, target.id())).isEqualTo(3);
-            } finally {
-                realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
-            }
+            fourAdminsOneTarget(server, realm, "admin=1000/1m,ip=1000/1m,target=3/1h", "target-rate-target", 3, "target", 3600);
         }
     }
 

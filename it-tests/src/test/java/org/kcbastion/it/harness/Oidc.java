@@ -62,6 +62,13 @@ public final class Oidc {
         return passwordGrant(clientId, secret, username, password, "scope", "openid offline_access");
     }
 
+    /** A token-exchange grant with the given extra parameters. */
+    public Reply tokenExchange(String clientId, String secret, String... params) {
+        Map<String, String> form = form("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
+        addPairs(form, params);
+        return postForm(tokenEndpoint(), clientId, secret, form);
+    }
+
     public Reply refresh(String clientId, String secret, String refreshToken) {
         return postForm(tokenEndpoint(), clientId, secret,
                 form("grant_type", "refresh_token", "refresh_token", refreshToken));
