@@ -1,17 +1,21 @@
 package org.kcbastion.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.kcbastion.core.ApiError;
-import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.PolicyKey;
+import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.SessionRevoker;
 import org.keycloak.events.admin.OperationType;
 import org.keycloak.events.admin.ResourceType;
@@ -21,10 +25,13 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+import org.keycloak.util.JsonSerialization;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@code /admin/realms/{realm}/bastion}: Keycloak has authenticated the admin; each method checks permissions. */
 final class BastionAdminResource {
@@ -38,7 +45,7 @@ final class BastionAdminResource {
         this.session = session;
         this.realm = realm;
         this.auth = auth;
-        this.adminEvent = adminEvent.resource(ResourceType.USER);
+        this.adminEvent = adminEvent;
     }
 
     /**
@@ -88,18 +95,78 @@ final class BastionAdminResource {
             auth.users().requireQuery();
             return ApiError.response(Response.Status.NOT_FOUND, "user_not_found", "No user with this id in realm " + realm.getName());
         }
-        auth.users().requireManage(user);
+        Optional<Response> refused = guard(PrivilegedActionGuard.Action.REVOKE_SESSIONS, user);
+        if (refused.isPresent()) return refused.get();
         var admin = auth.adminAuth().getUser();
         var connection = session.getContext().getConnection();
         SessionRevoker.Result result = SessionRevoker.revokeAll(session, realm, user, new SessionRevoker.Request(
                 "admin_request", "bastionChangeAdminRevocation", admin == null ? null : admin.getUsername(),
                 connection == null ? null : connection.getRemoteAddr(), true));
-        adminEvent.operation(OperationType.ACTION).resourcePath(session.getContext().getUri()).success();
+        adminEvent.resource(ResourceType.USER).operation(OperationType.ACTION).resourcePath(session.getContext().getUri()).success();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("online", result.online());
         body.put("offline", result.offline());
         body.put("logout_tokens", result.logoutTokens());
         return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /**
+     * Changes the policy: a JSON object of policy attributes to values ({@code null} or {@code ""} unsets one; keys not
+     * sent stay as they are). Every field is validated before anything is stored; the first bad one is named in a 400
+     * {@code invalid_policy}. Needs manage-realm and a fresh step-up, decided by {@link PrivilegedActionGuard}.
+     */
+    @PUT
+    @Path("policy")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response putPolicy(String body) {
+        Optional<Response> refused = guard(PrivilegedActionGuard.Action.UPDATE_POLICY, null);
+        if (refused.isPresent()) return refused.get();
+        JsonNode json;
+        try {
+            json = body == null || body.isBlank() ? null : JsonSerialization.readValue(body, JsonNode.class);
+        } catch (IOException e) {
+            json = null;
+        }
+        if (json == null || !json.isObject()) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "invalid_policy",
+                    "The body must be a JSON object of policy attributes, e.g. {\"bastion.stepUp.maxAgeSeconds\": 120}");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (var it = json.fields(); it.hasNext(); ) {
+            var field = it.next();
+            JsonNode v = field.getValue();
+            if (!(v.isNull() || v.isTextual() || v.isNumber() || v.isBoolean())) {
+                return invalid(field.getKey(), "must be a string, number, boolean or null");
+            }
+            fields.put(field.getKey(), v.isNull() ? null : v.asText());
+        }
+        Map<PolicyKey, String> changes;
+        try {
+            changes = PolicyUpdate.validate(realm, fields);
+        } catch (PolicyUpdate.Invalid e) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "invalid_policy", e.getMessage());
+        }
+        PolicyUpdate.apply(realm, changes);
+        Map<String, String> representation = new LinkedHashMap<>();
+        changes.forEach((key, value) -> representation.put(key.attribute(), value));
+        adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE).resourcePath(session.getContext().getUri())
+                .representation(representation).success();
+        return Response.ok(getPolicy(), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    private static Response invalid(String field, String reason) {
+        return ApiError.response(Response.Status.BAD_REQUEST, "invalid_policy", field + ": " + reason);
+    }
+
+    /** Asks the guard (which audits a refusal); a refusal is returned as the response to give. */
+    private Optional<Response> guard(PrivilegedActionGuard.Action action, UserModel target) {
+        var connection = session.getContext().getConnection();
+        String ip = connection == null ? null : connection.getRemoteAddr();
+        String reason = session.getContext().getRequestHeaders().getHeaderString(PrivilegedActionGuard.REASON_HEADER);
+        PrivilegedActionGuard.Decision d = PrivilegedActionGuard.decide(session,
+                new PrivilegedActionGuard.Request(action, realm, auth.adminAuth(), target, reason, ip));
+        return d.allowed() ? Optional.empty() : Optional.of(d.toResponse());
     }
 
     /** The hardening report: every check with id, severity, status, detail and remediation. Needs view-realm. */
@@ -139,7 +206,7 @@ final class BastionAdminResource {
         var admin = auth.adminAuth().getUser();
         Impersonations.end(session, realm, us, Impersonations.END_BY_ADMIN,
                 Map.of("ended_by", admin == null ? "-" : admin.getUsername()));
-        adminEvent.operation(OperationType.ACTION).resourcePath(session.getContext().getUri()).success();
+        adminEvent.resource(ResourceType.USER_SESSION).operation(OperationType.DELETE).resourcePath(session.getContext().getUri()).success();
         return Response.noContent().build();
     }
 

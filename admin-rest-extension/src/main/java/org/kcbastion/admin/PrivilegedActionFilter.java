@@ -46,10 +46,14 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
         RealmModel realm = session.realms().getRealmByName(m.group(1));
         if (realm == null) return;
         AdminAuth admin;
+        RealmModel contextRealm = session.getContext().getRealm();
         try {
             admin = AdminRoot.authenticateRealmAdminRequest(session);
         } catch (RuntimeException e) {
             return;
+        } finally {
+            // Keycloak's own admin resources set the realm again; leave the context as the filter found it.
+            session.getContext().setRealm(contextRealm);
         }
         UserModel target = session.users().getUserById(realm, m.group(2));
         if (target == null) return;

@@ -84,6 +84,14 @@ public final class Impersonations {
         audit.put("ip", grant == null ? null : grant.clientIp());
         SecurityAudit.record("impersonation_start", realm.getName(), audit);
         count("started");
+        // A cluster-wide marker, keyed by the session's digest, lets the end be audited however Keycloak ends the
+        // session (a user's own logout included), when the session itself is already gone.
+        Map<String, String> marker = new LinkedHashMap<>();
+        marker.put("user_id", us.getUser().getId());
+        if (adminUsername != null) marker.put("impersonator", adminUsername);
+        if (adminId != null) marker.put("impersonator_id", adminId);
+        marker.put("started", String.valueOf(us.getStarted()));
+        session.singleUseObjects().put(markerKey(session, us.getId()), Math.max(60, expires - Time.currentTime()) + 300, marker);
 
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         String realmId = realm.getId();
@@ -143,6 +151,7 @@ public final class Impersonations {
         audit.put("session", BastionKeys.digests(session).hmac(sessionId));
         audit.put("started", us.getStarted());
         audit.putAll(extraDetails);
+        forget(session, sessionId);
         session.sessions().removeUserSession(realm, us);
         EventBuilder event = session.getContext().getConnection() == null ? new EventBuilder(realm, session)
                 : new EventBuilder(realm, session, session.getContext().getConnection());
@@ -150,6 +159,33 @@ public final class Impersonations {
         extraDetails.forEach((k, v) -> event.detail(k, String.valueOf(v)));
         event.success();
         ended(realm, audit);
+    }
+
+    /**
+     * Keycloak ended a session (e.g. the user signed out): if it was an impersonation that Bastion saw start, write its
+     * end line with {@code reason}. Ends that Bastion itself performs have already removed the marker.
+     */
+    public static void endedByKeycloak(KeycloakSession session, RealmModel realm, String sessionId, String reason) {
+        if (sessionId == null) return;
+        Map<String, String> marker = session.singleUseObjects().remove(markerKey(session, sessionId));
+        if (marker == null) return;
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", marker.get("user_id"));
+        audit.put("impersonator", marker.get("impersonator"));
+        audit.put("impersonator_id", marker.get("impersonator_id"));
+        audit.put("reason", reason);
+        audit.put("session", BastionKeys.digests(session).hmac(sessionId));
+        audit.put("started", marker.get("started") == null ? null : Long.valueOf(marker.get("started")));
+        ended(realm, audit);
+    }
+
+    /** Forgets the marker of a session Bastion ends itself, so the LOGOUT event it emits is not audited twice. */
+    public static void forget(KeycloakSession session, String sessionId) {
+        session.singleUseObjects().remove(markerKey(session, sessionId));
+    }
+
+    private static String markerKey(KeycloakSession session, String sessionId) {
+        return "bastion.impersonation." + BastionKeys.digests(session).hmac(sessionId);
     }
 
     /** Writes the end audit line for a session that something else already removed. */

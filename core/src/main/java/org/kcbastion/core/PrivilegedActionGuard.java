@@ -79,8 +79,21 @@ public final class PrivilegedActionGuard {
     private PrivilegedActionGuard() {
     }
 
+    /**
+     * Decides, counts the decision, and audits a refusal ({@code privileged_action_denied}; impersonation refusals get
+     * their own, richer {@code impersonation_denied} line from the caller).
+     */
     public static Decision decide(KeycloakSession session, Request request) {
         Decision decision = evaluate(session, request);
+        if (!decision.allowed() && request.action() != Action.IMPERSONATE) {
+            Map<String, Object> audit = new LinkedHashMap<>();
+            audit.put("action", request.action().id());
+            audit.put("error", decision.error());
+            audit.put("admin", request.admin().getUser() == null ? null : request.admin().getUser().getUsername());
+            audit.put("user_id", request.target() == null ? null : request.target().getId());
+            audit.put("ip", request.clientIp());
+            SecurityAudit.record("privileged_action_denied", request.realm().getName(), audit);
+        }
         Counter.builder("bastion.guard.decisions")
                 .description("Decisions of Bastion's privileged-action guard")
                 .tag("action", request.action().id())

@@ -5,6 +5,7 @@ import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
+import org.keycloak.events.admin.OperationType;
 import org.keycloak.events.admin.AuthDetails;
 import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
@@ -30,11 +31,28 @@ final class SecurityEventListener implements EventListenerProvider {
         } else if (event.getType() == EventType.IMPERSONATE) {
             RealmModel realm = session.realms().getRealm(event.getRealmId());
             if (realm != null) Impersonations.started(session, realm, event.getSessionId());
+        } else if (event.getType() == EventType.LOGOUT && event.getSessionId() != null && !endedByBastion(event)) {
+            RealmModel realm = session.realms().getRealm(event.getRealmId());
+            if (realm != null) Impersonations.endedByKeycloak(session, realm, event.getSessionId(), Impersonations.END_LOGOUT);
         }
+    }
+
+    /** Bastion's own ends write their audit line themselves. */
+    private static boolean endedByBastion(Event event) {
+        String reason = event.getDetails() == null ? null : event.getDetails().get("reason");
+        return reason != null && java.util.Set.of(Impersonations.END_EXPIRED, Impersonations.END_BY_ADMIN,
+                Impersonations.END_ADMIN_SESSION, "session_limit_reached").contains(reason);
     }
 
     @Override
     public void onEvent(AdminEvent event, boolean includeRepresentation) {
+        // An admin deleting the session through Keycloak's own API (DELETE sessions/{id}) ends an impersonation too.
+        if (event.getOperationType() == OperationType.DELETE && event.getResourcePath() != null
+                && event.getResourcePath().startsWith("sessions/")) {
+            RealmModel realm = session.realms().getRealm(event.getRealmId());
+            if (realm != null) Impersonations.endedByKeycloak(session, realm,
+                    event.getResourcePath().substring("sessions/".length()), Impersonations.END_BY_ADMIN);
+        }
         if (event.getResourceType() != ResourceType.USER || event.getOperationType() == null) return;
         String path = event.getResourcePath();
         boolean credentialsInBody = path != null

@@ -10,6 +10,7 @@ import org.kcbastion.it.harness.AuditLog;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.MasterAdmins;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
@@ -95,6 +96,10 @@ class AdminCredentialRevocationIT {
 
     /** Everything the mission asks of a revocation, checked right after the admin's call returned. */
     static void assertFullyRevoked(KeycloakServer server, TestRealm realm, SignedIn s, String trigger) {
+        assertFullyRevoked(server, realm, s, trigger, KeycloakServer.ADMIN_USER);
+    }
+
+    static void assertFullyRevoked(KeycloakServer server, TestRealm realm, SignedIn s, String trigger, String admin) {
         assertThat(onlineSessions(realm, s.user())).as("online sessions").isEmpty();
         assertThat(offlineSessions(realm, s.user())).as("offline sessions").isEmpty();
 
@@ -134,11 +139,11 @@ class AdminCredentialRevocationIT {
 
         MimeMessage mail = realm.mail().awaitMessageTo(s.user().email(), DELIVERY);
         String text = MailText.of(mail);
-        assertThat(text).contains(s.user().username()).contains("admin").contains("3 active session(s)");
+        assertThat(text).contains(s.user().username()).contains(admin).contains("3 active session(s)");
 
         JsonNode audit = AuditLog.await(server, "sessions_revoked", "user_id", s.user().id(), DELIVERY);
         assertThat(audit.path("trigger").asText()).isEqualTo(trigger);
-        assertThat(audit.path("admin").asText()).isEqualTo(KeycloakServer.ADMIN_USER);
+        assertThat(audit.path("admin").asText()).isEqualTo(admin);
         assertThat(audit.path("online").asInt()).isEqualTo(2);
         assertThat(audit.path("offline").asInt()).isEqualTo(1);
         assertThat(audit.path("backchannel_ok").asInt()).isEqualTo(3);
@@ -206,14 +211,27 @@ class AdminCredentialRevocationIT {
         }
 
         @Test
-        @DisplayName("POST bastion/users/{id}/revoke-sessions")
+        @DisplayName("POST bastion/users/{id}/revoke-sessions: 401 step_up_required without a step-up (nothing revoked), then a full revocation")
         void bastionRevokeSessions(KeycloakServer server, TestRealm realm) {
             SignedIn s = signIn(realm, "revoke-call-victim", false);
-            Oidc.Reply reply = realm.adminCall("POST", "bastion/users/" + s.user().id() + "/revoke-sessions", null);
-            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
-            assertThat(reply.json().path("online").asInt()).isEqualTo(2);
-            assertThat(reply.json().path("offline").asInt()).isEqualTo(1);
-            assertFullyRevoked(server, realm, s, "admin_request");
+            try (MasterAdmins admins = MasterAdmins.create(server, realm)) {
+                TestRealm.User admin = admins.admin("manage-users", "view-users");
+                String path = "bastion/users/" + s.user().id() + "/revoke-sessions";
+                Oidc.Reply refused = realm.callAs(admins.plainToken(admin), "POST", path, null);
+                assertThat(refused.status()).as(refused.body()).isEqualTo(401);
+                assertThat(refused.text("error")).isEqualTo("step_up_required");
+                assertThat(onlineSessions(realm, s.user())).as("nothing revoked").hasSize(2);
+
+                Oidc.Reply viewer = realm.callAs(admins.stepUpToken(admins.admin("view-users")), "POST", path, null);
+                assertThat(viewer.status()).as(viewer.body()).isEqualTo(403);
+                assertThat(viewer.text("error")).isEqualTo("not_permitted");
+
+                Oidc.Reply reply = realm.callAs(admins.stepUpToken(admin), "POST", path, null);
+                assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+                assertThat(reply.json().path("online").asInt()).isEqualTo(2);
+                assertThat(reply.json().path("offline").asInt()).isEqualTo(1);
+                assertFullyRevoked(server, realm, s, "admin_request", admin.username());
+            }
         }
 
         @Test

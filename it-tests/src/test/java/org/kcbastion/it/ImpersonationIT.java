@@ -12,6 +12,7 @@ import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Flows;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.MasterAdmins;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
@@ -48,33 +49,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ImpersonationIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final String TOOL = "bastion-admin-tool-it";
     static final String ROOMY_LIMITS = "admin=1000/1m,ip=1000/1m,target=1000/1m";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final List<String> MASTER_USERS = new ArrayList<>();
-    static String toolUuid;
-    static int adminCount;
-
-    record Admin(TestRealm.User user) {
-    }
+    static final String SOC = "soc@bastion.test";
+    static MasterAdmins admins;
 
     @BeforeAll
-    static void masterSetup(KeycloakServer server, TestRealm realm) {
-        RealmResource master = server.admin().realm("master");
-        String flowId = Flows.directGrantStepUp(master, "bastion-step-up-grant-it");
-        ClientRepresentation tool = new ClientRepresentation();
-        tool.setClientId(TOOL);
-        tool.setPublicClient(true);
-        tool.setDirectAccessGrantsEnabled(true);
-        tool.setStandardFlowEnabled(false);
-        tool.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", flowId));
-        try (Response r = master.clients().create(tool)) {
-            toolUuid = CreatedResponseUtil.getCreatedId(r);
-        }
+    static void setUp(KeycloakServer server, TestRealm realm) {
+        admins = MasterAdmins.create(server, realm);
         realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS, "bastion.securityContact", SOC));
     }
 
-    static final String SOC = "soc@bastion.test";
+    @AfterAll
+    static void tearDown() {
+        if (admins != null) admins.close();
+    }
 
     static boolean mailed(TestRealm realm, String recipient, String subjectPart) {
         return realm.mail().received().stream().anyMatch(m -> {
@@ -87,44 +76,12 @@ class ImpersonationIT {
         });
     }
 
-    @AfterAll
-    static void masterCleanup(KeycloakServer server) {
-        RealmResource master = server.admin().realm("master");
-        MASTER_USERS.forEach(id -> master.users().delete(id).close());
-        if (toolUuid != null) master.clients().get(toolUuid).remove();
-        master.flows().getFlows().stream().filter(f -> f.getAlias().equals("bastion-step-up-grant-it"))
-                .forEach(f -> master.flows().deleteFlow(f.getId()));
+    static TestRealm.User admin(KeycloakServer server, TestRealm realm, String... roles) {
+        return admins.admin(roles);
     }
 
-    /** A master user with OTP and the given roles of this realm's admin client in master. */
-    static Admin admin(KeycloakServer server, TestRealm realm, String... roles) {
-        RealmResource master = server.admin().realm("master");
-        TestRealm.User user = TestRealm.createUserIn(master, "it-imp-admin-" + (++adminCount) + "-" + System.nanoTime() % 100000, true);
-        MASTER_USERS.add(user.id());
-        String adminClient = master.clients().findByClientId(realm.name() + "-realm").get(0).getId();
-        List<RoleRepresentation> reps = new ArrayList<>();
-        for (String role : roles) reps.add(master.clients().get(adminClient).roles().get(role).toRepresentation());
-        master.users().get(user.id()).roles().clientLevel(adminClient).add(reps);
-        return new Admin(user);
-    }
-
-    /** A token from a direct-grant step-up (password + TOTP through {@code bastion-step-up}). */
-    static Oidc.Reply stepUp(TestRealm realm, Admin a, String code) {
-        return realm.oidcOf("master").passwordGrant(TOOL, null, a.user().username(), a.user().password(), "totp", code);
-    }
-
-    static String stepUpToken(TestRealm realm, Admin a) {
-        Oidc.Reply r = stepUp(realm, a, Totp.now(a.user().otpSecret()));
-        assertThat(r.status()).as("step-up: %s", r).isEqualTo(200);
-        return r.text("access_token");
-    }
-
-    /** An ordinary admin sign-in with password and OTP, without Bastion's step-up: what a stolen session gives. */
-    static String plainToken(TestRealm realm, Admin a) {
-        Oidc.Reply r = realm.oidcOf("master").passwordGrant("admin-cli", null, a.user().username(), a.user().password(),
-                "totp", Totp.previous(a.user().otpSecret()));
-        assertThat(r.status()).as("admin-cli sign-in: %s", r).isEqualTo(200);
-        return r.text("access_token");
+    static String stepUpToken(TestRealm realm, TestRealm.User a) {
+        return admins.stepUpToken(a);
     }
 
     static HttpRequest impersonationRequest(TestRealm realm, String token, String userId, String reason) {
@@ -176,9 +133,9 @@ class ImpersonationIT {
         @Test
         @DisplayName("an admin session without step-up gets 401 with the RFC 9470 header; no session, IMPERSONATE_ERROR stored")
         void withoutStepUp(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-no-step-up", false);
-            HttpResponse<String> r = impersonate(realm, plainToken(realm, a), target.id(), "TICKET-1");
+            HttpResponse<String> r = impersonate(realm, admins.plainToken(a), target.id(), "TICKET-1");
             assertDenied(realm, r, 401, "step_up_required", target.id());
             assertThat(r.headers().firstValue("WWW-Authenticate").orElse(""))
                     .contains("Bearer", "error=\"insufficient_user_authentication\"", "max_age=300");
@@ -188,7 +145,7 @@ class ImpersonationIT {
                             + java.net.URLEncoder.encode(server.baseUrl() + "/admin/master/console/", java.nio.charset.StandardCharsets.UTF_8));
             JsonNode audit = AuditLog.await(server, "impersonation_denied", "user_id", target.id(), WAIT);
             assertThat(audit.path("error").asText()).isEqualTo("step_up_required");
-            assertThat(audit.path("impersonator").asText()).isEqualTo(a.user().username());
+            assertThat(audit.path("impersonator").asText()).isEqualTo(a.username());
             Poll.untilTrue("the security contact hears of the denial", WAIT, () -> mailed(realm, SOC, "was refused"));
         }
 
@@ -210,9 +167,9 @@ class ImpersonationIT {
         @Test
         @DisplayName("after a direct-grant step-up (password + TOTP) it works, with notes, events, audit and notice; past max age 401 again")
         void afterStepUp(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-after-step-up", false);
-            Oidc.Reply tokens = stepUp(realm, a, Totp.now(a.user().otpSecret()));
+            Oidc.Reply tokens = admins.stepUp(a, Totp.now(a.otpSecret()));
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             String token = tokens.text("access_token");
             HttpResponse<String> r = impersonate(realm, token, target.id(), "INC-4711 password help");
@@ -222,12 +179,12 @@ class ImpersonationIT {
             JsonNode active = impersonations(realm).stream().filter(j -> j.path("user_id").asText().equals(target.id()))
                     .findFirst().orElseThrow();
             assertThat(active.path("reason").asText()).isEqualTo("INC-4711 password help");
-            assertThat(active.path("impersonator").asText()).isEqualTo(a.user().username());
+            assertThat(active.path("impersonator").asText()).isEqualTo(a.username());
             assertThat(active.path("expires").asLong() - active.path("started").asLong()).isEqualTo(900);
             assertThat(events(realm, "IMPERSONATE", target.id())).hasSize(1);
             JsonNode audit = AuditLog.await(server, "impersonation_start", "user_id", target.id(), WAIT);
             assertThat(audit.path("reason").asText()).isEqualTo("INC-4711 password help");
-            assertThat(audit.path("impersonator_id").asText()).isEqualTo(a.user().id());
+            assertThat(audit.path("impersonator_id").asText()).isEqualTo(a.id());
             assertThat(audit.path("expires_at").asLong()).isEqualTo(active.path("expires").asLong());
             assertThat(audit.path("session").asText()).as("a digest, not the id").isNotEqualTo(active.path("id").asText()).hasSize(64);
             var notice = realm.mail().awaitMessageTo(target.email(), WAIT);
@@ -237,7 +194,7 @@ class ImpersonationIT {
             try {
                 realm.setClockOffset(301);
                 // The same session, a fresh access token: only the step-up has aged.
-                Oidc.Reply refreshed = realm.oidcOf("master").refresh(TOOL, null, tokens.text("refresh_token"));
+                Oidc.Reply refreshed = realm.oidcOf("master").refresh(admins.tool(), null, tokens.text("refresh_token"));
                 assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
                 TestRealm.User other = realm.createUser("target-after-max-age", false);
                 assertDenied(realm, impersonate(realm, refreshed.text("access_token"), other.id(), "INC-4712"), 401,
@@ -250,15 +207,13 @@ class ImpersonationIT {
         @Test
         @DisplayName("a wrong one-time code fails the step-up; an admin without a second factor cannot step up at all")
         void badStepUps(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation");
-            Oidc.Reply wrong = stepUp(realm, a, "000000".equals(Totp.now(a.user().otpSecret())) ? "111111" : "000000");
+            TestRealm.User a = admin(server, realm, "impersonation");
+            Oidc.Reply wrong = admins.stepUp(a, "000000".equals(Totp.now(a.otpSecret())) ? "111111" : "000000");
             assertThat(wrong.status()).as(wrong.body()).isEqualTo(401);
             assertThat(wrong.text("error")).isEqualTo("invalid_grant");
 
-            RealmResource master = server.admin().realm("master");
-            TestRealm.User noOtp = TestRealm.createUserIn(master, "it-imp-no-otp-" + System.nanoTime() % 100000, false);
-            MASTER_USERS.add(noOtp.id());
-            Oidc.Reply r = realm.oidcOf("master").passwordGrant(TOOL, null, noOtp.username(), noOtp.password(), "totp", "123456");
+            TestRealm.User noOtp = admins.withoutOtp();
+            Oidc.Reply r = realm.oidcOf("master").passwordGrant(admins.tool(), null, noOtp.username(), noOtp.password(), "totp", "123456");
             assertThat(r.status()).as(r.body()).isEqualTo(400);
             assertThat(r.text("error_description")).contains("second factor");
         }
@@ -271,7 +226,7 @@ class ImpersonationIT {
         @Test
         @DisplayName("protected target (admin role, or a role in protectedRoles) 403; no reason 400; no permission 403; wrong realm's admin 403")
         void refusals(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             String token = stepUpToken(realm, a);
 
             TestRealm.User helpdesk = realm.createUser("target-realm-admin", false);
@@ -296,17 +251,12 @@ class ImpersonationIT {
             assertDenied(realm, impersonate(realm, token, plain.id(), null), 400, "reason_required", plain.id());
             assertDenied(realm, impersonate(realm, token, plain.id(), "x".repeat(201)), 400, "reason_required", plain.id());
 
-            Admin viewer = admin(server, realm, "view-users");
+            TestRealm.User viewer = admin(server, realm, "view-users");
             assertDenied(realm, impersonate(realm, stepUpToken(realm, viewer), plain.id(), "T-3"), 403, "not_permitted", plain.id());
 
             // An admin who may impersonate in master only, not in this realm.
-            RealmResource master = server.admin().realm("master");
-            TestRealm.User other = TestRealm.createUserIn(master, "it-imp-master-only-" + System.nanoTime() % 100000, true);
-            MASTER_USERS.add(other.id());
-            String masterRealmClient = master.clients().findByClientId("master-realm").get(0).getId();
-            master.users().get(other.id()).roles().clientLevel(masterRealmClient)
-                    .add(List.of(master.clients().get(masterRealmClient).roles().get("impersonation").toRepresentation()));
-            String otherToken = stepUpToken(realm, new Admin(other));
+            TestRealm.User other = admins.adminWith("master-realm", "impersonation");
+            String otherToken = stepUpToken(realm, other);
             assertDenied(realm, impersonate(realm, otherToken, plain.id(), "T-4"), 403, "not_permitted", plain.id());
         }
     }
@@ -355,7 +305,7 @@ class ImpersonationIT {
         void perAdmin(KeycloakServer server, TestRealm realm) {
             realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=5/15m,ip=1000/1m,target=1000/1m"));
             try {
-                Admin a = admin(server, realm, "impersonation", "view-users");
+                TestRealm.User a = admin(server, realm, "impersonation", "view-users");
                 String token = stepUpToken(realm, a);
                 TestRealm.User target = realm.createUser("target-rate-admin", false);
                 assertExactly(burst(realm, 20, i -> impersonationRequest(realm, token, target.id(), "LOAD-" + i)), 5, "admin", 900);
@@ -396,7 +346,7 @@ class ImpersonationIT {
     @DisplayName("Bounded: the impersonation session ends")
     class Bounded {
 
-        String start(KeycloakServer server, TestRealm realm, Admin a, String token, TestRealm.User target) {
+        String start(KeycloakServer server, TestRealm realm, TestRealm.User a, String token, TestRealm.User target) {
             HttpResponse<String> r = impersonate(realm, token, target.id(), "END-TEST");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             return impersonations(realm).stream().filter(j -> j.path("user_id").asText().equals(target.id()))
@@ -407,6 +357,8 @@ class ImpersonationIT {
             Poll.untilTrue("the impersonation session ends (" + reason + ")", WAIT, () -> sessionsOf(realm, target.id()) == 0);
             JsonNode audit = AuditLog.await(server, "impersonation_end", "user_id", target.id(), WAIT);
             assertThat(audit.path("reason").asText()).isEqualTo(reason);
+            assertThat(AuditLog.lines(server, "impersonation_end").stream().filter(j -> j.path("user_id").asText().equals(target.id())))
+                    .as("one end line, not two").hasSize(1);
             Poll.untilTrue("LOGOUT event with reason " + reason, WAIT, () -> events(realm, "LOGOUT", target.id()).stream()
                     .anyMatch(e -> sessionId.equals(e.getSessionId()) && reason.equals(e.getDetails().get("reason"))));
             assertThat(server.log()).as("raw session ids never reach the log").doesNotContain(sessionId);
@@ -417,7 +369,7 @@ class ImpersonationIT {
         void expires(KeycloakServer server, TestRealm realm) {
             realm.setAttributes(Map.of("bastion.impersonation.maxSessionSeconds", "60"));
             try {
-                Admin a = admin(server, realm, "impersonation", "view-users");
+                TestRealm.User a = admin(server, realm, "impersonation", "view-users");
                 TestRealm.User target = realm.createUser("target-ttl", false);
                 String sid = start(server, realm, a, stepUpToken(realm, a), target);
                 realm.setClockOffset(61);
@@ -431,7 +383,7 @@ class ImpersonationIT {
         @Test
         @DisplayName("DELETE bastion/impersonations/{id} ends it now: 204, LOGOUT reason ended_by_admin; unknown id 404")
         void endedByAdmin(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-delete", false);
             String sid = start(server, realm, a, stepUpToken(realm, a), target);
             Oidc.Reply deleted = realm.adminCall("DELETE", "bastion/impersonations/" + sid, null);
@@ -443,9 +395,38 @@ class ImpersonationIT {
         }
 
         @Test
+        @DisplayName("the impersonated session signs out (OIDC logout) or is deleted through Keycloak's own API: audited with reason logout / ended_by_admin")
+        void endedByKeycloak(KeycloakServer server, TestRealm realm) {
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
+            String token = stepUpToken(realm, a);
+            TestRealm.Client app = realm.createClient("impersonation-app");
+
+            TestRealm.User signsOut = realm.createUser("target-signs-out", false);
+            HttpResponse<String> r = impersonate(realm, token, signsOut.id(), "END-LOGOUT");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            Oidc.Browser b = realm.oidc().browser().cookiesFrom(r);
+            b.open(app.clientId(), app.redirectUri());
+            String code = b.code(app.redirectUri()).orElseThrow(() -> new AssertionError("no SSO as the target: " + b.page().text()
+                    + " cookies set: " + r.headers().allValues("Set-Cookie") + " browser: " + b.cookies().keySet()));
+            Oidc.Reply tokens = realm.oidc().exchangeCode(app.clientId(), app.secret(), code, app.redirectUri());
+            assertThat(Jwt.claims(tokens.text("access_token")).path("sub").asText()).isEqualTo(signsOut.id());
+            Oidc.Reply out = realm.oidc().logout(app.clientId(), app.secret(), tokens.text("refresh_token"));
+            assertThat(out.status()).as(out.body()).isEqualTo(204);
+            assertThat(AuditLog.await(server, "impersonation_end", "user_id", signsOut.id(), WAIT).path("reason").asText()).isEqualTo("logout");
+
+            TestRealm.User deleted = realm.createUser("target-session-deleted", false);
+            String sid = start(server, realm, a, token, deleted);
+            realm.admin().deleteSession(sid, false);
+            assertThat(AuditLog.await(server, "impersonation_end", "user_id", deleted.id(), WAIT).path("reason").asText())
+                    .isEqualTo("ended_by_admin");
+            assertThat(AuditLog.lines(server, "impersonation_end").stream()
+                    .filter(j -> j.path("user_id").asText().equals(deleted.id()))).as("one end line, not two").hasSize(1);
+        }
+
+        @Test
         @DisplayName("when the admin's own session ends, so does the impersonation: LOGOUT reason admin_session_ended")
         void adminSessionEnds(KeycloakServer server, TestRealm realm) {
-            Admin a = admin(server, realm, "impersonation", "view-users");
+            TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-admin-gone", false);
             String token = stepUpToken(realm, a);
             String sid = start(server, realm, a, token, target);

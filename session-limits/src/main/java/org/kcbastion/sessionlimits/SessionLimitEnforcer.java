@@ -56,6 +56,7 @@ public final class SessionLimitEnforcer {
                 ? new EventBuilder(realm, session)
                 : new EventBuilder(realm, session, session.getContext().getConnection());
         boolean impersonation = Impersonations.isImpersonation(us);
+        if (impersonation) Impersonations.forget(session, sessionId);
         Map<String, Object> impersonationAudit = new LinkedHashMap<>();
         if (impersonation) {
             impersonationAudit.put("user_id", userId);

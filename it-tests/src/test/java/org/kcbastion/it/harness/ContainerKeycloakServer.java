@@ -29,6 +29,8 @@ final class ContainerKeycloakServer implements KeycloakServer {
         KeycloakContainer container = new KeycloakContainer("quay.io/keycloak/keycloak:" + config.keycloakVersion())
                 .withAdminUsername(ADMIN_USER)
                 .withAdminPassword(ADMIN_PASSWORD)
+                .withEnabledMetrics()
+                .withFeaturesEnabled("declarative-ui")
                 .withProviderLibsFrom(List.of(config.bastionJar().toFile(), config.testProvidersJar().toFile()));
         long launched = System.nanoTime();
         try {
@@ -44,6 +46,12 @@ final class ContainerKeycloakServer implements KeycloakServer {
     @Override
     public String baseUrl() {
         String url = container.getAuthServerUrl();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    @Override
+    public String managementUrl() {
+        String url = container.getMgmtServerUrl();
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 

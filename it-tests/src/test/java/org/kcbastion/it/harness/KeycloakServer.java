@@ -11,6 +11,9 @@ public interface KeycloakServer extends AutoCloseable {
     /** Base URL without a trailing slash, e.g. {@code http://127.0.0.1:41234}. */
     String baseUrl();
 
+    /** The management interface (health, {@code /metrics}), without a trailing slash. */
+    String managementUrl();
+
     /** Admin client for the master realm's bootstrap admin. */
     Keycloak admin();
 

@@ -60,4 +60,27 @@ public final class MailServer implements AutoCloseable {
     public void close() {
         stop();
     }
+
+    /** The text/html part of {@code message}, or null when it has none. */
+    public static String html(MimeMessage message) {
+        try {
+            return part(message.getContent(), "text/html");
+        } catch (jakarta.mail.MessagingException | java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String part(Object content, String type) throws jakarta.mail.MessagingException, java.io.IOException {
+        if (content instanceof jakarta.mail.Multipart multipart) {
+            for (int i = 0; i < multipart.getCount(); i++) {
+                var p = multipart.getBodyPart(i);
+                if (p.isMimeType(type)) return String.valueOf(p.getContent());
+                if (p.isMimeType("multipart/*")) {
+                    String inner = part(p.getContent(), type);
+                    if (inner != null) return inner;
+                }
+            }
+        }
+        return null;
+    }
 }

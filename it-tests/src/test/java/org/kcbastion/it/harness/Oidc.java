@@ -83,6 +83,11 @@ public final class Oidc {
                 .header("Authorization", "Bearer " + accessToken).GET());
     }
 
+    /** RP-initiated logout through the back channel: {@code POST .../logout} with the refresh token. */
+    public Reply logout(String clientId, String secret, String refreshToken) {
+        return postForm(realmUrl + "/protocol/openid-connect/logout", clientId, secret, form("refresh_token", refreshToken));
+    }
+
     public Reply exchangeCode(String clientId, String secret, String code, String redirectUri) {
         return postForm(tokenEndpoint(), clientId, secret,
                 form("grant_type", "authorization_code", "code", code, "redirect_uri", redirectUri));
@@ -221,6 +226,16 @@ public final class Oidc {
 
         public Map<String, String> cookies() {
             return Map.copyOf(cookies);
+        }
+
+        /** Takes the cookies a response set (e.g. the SSO cookies Keycloak sets for an impersonation session). */
+        public Browser cookiesFrom(HttpResponse<?> response) {
+            for (String c : response.headers().allValues("Set-Cookie")) {
+                String pair = c.split(";", 2)[0];
+                int eq = pair.indexOf('=');
+                if (eq > 0) cookies.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+            return this;
         }
 
         public HttpResponse<String> get(String url) {

@@ -38,14 +38,17 @@ final class ProcessKeycloakServer implements KeycloakServer {
     private final Process process;
     private final Path logFile;
     private final String baseUrl;
+    private final String managementUrl;
     private final Keycloak admin;
     private final double startSeconds;
     private final Database database;
 
-    private ProcessKeycloakServer(Process process, Path logFile, String baseUrl, double startSeconds, Database database) {
+    private ProcessKeycloakServer(Process process, Path logFile, String baseUrl, String managementUrl, double startSeconds,
+                                  Database database) {
         this.process = process;
         this.logFile = logFile;
         this.baseUrl = baseUrl;
+        this.managementUrl = managementUrl;
         this.startSeconds = startSeconds;
         this.database = database;
         this.admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
@@ -69,6 +72,9 @@ final class ProcessKeycloakServer implements KeycloakServer {
                 "--http-port=" + httpPort,
                 "--http-management-port=" + managementPort,
                 "--health-enabled=true",
+                "--metrics-enabled=true",
+                // Shows Bastion's policy tab in the admin console (PolicyConsoleIT).
+                "--features=declarative-ui",
                 "--log-level=INFO",
                 // Short sweeps, so a test waits seconds, not the production default of a minute.
                 "--spi-bastion-session-limit--default--sweep-interval=" + SWEEP_INTERVAL_SECONDS));
@@ -100,7 +106,8 @@ final class ProcessKeycloakServer implements KeycloakServer {
             throw e;
         }
         double seconds = (System.nanoTime() - launched) / 1e9;
-        return new ProcessKeycloakServer(process, logFile, "http://127.0.0.1:" + httpPort, seconds, database);
+        return new ProcessKeycloakServer(process, logFile, "http://127.0.0.1:" + httpPort, "http://127.0.0.1:" + managementPort,
+                seconds, database);
     }
 
     private static void awaitReady(Process process, int managementPort, Path logFile) {
@@ -150,6 +157,11 @@ final class ProcessKeycloakServer implements KeycloakServer {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not install providers into " + providers, e);
         }
+    }
+
+    @Override
+    public String managementUrl() {
+        return managementUrl;
     }
 
     @Override

@@ -113,6 +113,22 @@ public final class TestRealm implements AutoCloseable {
         return createUserIn(admin(), username, withOtp);
     }
 
+    /** Grants roles of this realm's {@code realm-management} client (in-realm admin roles). */
+    public void grantRealmManagement(String userId, String... roles) {
+        String rm = admin().clients().findByClientId("realm-management").get(0).getId();
+        List<org.keycloak.representations.idm.RoleRepresentation> reps = new ArrayList<>();
+        for (String role : roles) reps.add(admin().clients().get(rm).roles().get(role).toRepresentation());
+        admin().users().get(userId).roles().clientLevel(rm).add(reps);
+    }
+
+    /** Builds and binds the browser flow with {@code bastion-step-up} last (see {@link Flows#browserStepUp}). */
+    public void bindBrowserStepUpFlow() {
+        Flows.browserStepUp(admin(), "bastion-browser-step-up");
+        RealmRepresentation rep = admin().toRepresentation();
+        rep.setBrowserFlow("bastion-browser-step-up");
+        admin().update(rep);
+    }
+
     /** {@link #createUser} in any realm, e.g. an admin in master. */
     public static User createUserIn(RealmResource realm, String username, boolean withOtp) {
         UserRepresentation u = new UserRepresentation();
@@ -189,9 +205,14 @@ public final class TestRealm implements AutoCloseable {
 
     /** Calls {@code /admin/realms/{realm}/<path>} with the bootstrap admin's token. */
     public Oidc.Reply adminCall(String method, String path, String jsonBody, String... headers) {
+        return callAs(server.admin().tokenManager().getAccessTokenString(), method, path, jsonBody, headers);
+    }
+
+    /** Calls {@code /admin/realms/{realm}/<path>} with {@code token} (null: no Authorization header). */
+    public Oidc.Reply callAs(String token, String method, String path, String jsonBody, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/admin/realms/" + name + "/" + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + server.admin().tokenManager().getAccessTokenString());
+                .timeout(Duration.ofSeconds(30));
+        if (token != null) b.header("Authorization", "Bearer " + token);
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         if (jsonBody != null) {
             b.header("Content-Type", "application/json");

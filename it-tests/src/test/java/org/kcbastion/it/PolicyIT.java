@@ -1,0 +1,154 @@
+package org.kcbastion.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.BastionKeycloak;
+import org.kcbastion.it.harness.KeycloakServer;
+import org.kcbastion.it.harness.MasterAdmins;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.TestRealm;
+import org.keycloak.representations.idm.AdminEventRepresentation;
+import org.keycloak.representations.idm.RoleRepresentation;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@BastionKeycloak
+@DisplayName("PUT /admin/realms/{realm}/bastion/policy: validated, all or nothing, behind the guard")
+class PolicyIT {
+
+    static MasterAdmins admins;
+
+    @BeforeAll
+    static void setUp(KeycloakServer server, TestRealm realm) {
+        admins = MasterAdmins.create(server, realm);
+        RoleRepresentation vip = new RoleRepresentation();
+        vip.setName("vip");
+        realm.admin().roles().create(vip);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (admins != null) admins.close();
+    }
+
+    static JsonNode policy(TestRealm realm) {
+        Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply.json().path("policy");
+    }
+
+    static Map<String, String> attributes(TestRealm realm) {
+        Map<String, String> a = realm.admin().toRepresentation().getAttributes();
+        return a == null ? Map.of() : new HashMap<>(a);
+    }
+
+    @Nested
+    @DisplayName("Round trip")
+    class RoundTrip {
+
+        @Test
+        @DisplayName("manage-realm plus a fresh step-up changes several keys at once; GET shows them; an admin event names the admin")
+        void roundTrip(TestRealm realm) {
+            TestRealm.User admin = admins.admin("manage-realm", "view-realm");
+            String token = admins.stepUpToken(admin);
+            Oidc.Reply put = realm.callAs(token, "PUT", "bastion/policy", """
+                    {"bastion.stepUp.maxAgeSeconds": 120, "bastion.rateLimit.impersonation": "admin=2/1h",
+                     "bastion.securityContact": "soc@bastion.test", "bastion.impersonation.protectedRoles": "vip",
+                     "bastion.impersonation.requireReason": false}""");
+            assertThat(put.status()).as(put.body()).isEqualTo(200);
+            JsonNode p = policy(realm);
+            assertThat(p.path("bastion.stepUp.maxAgeSeconds").path("value").asText()).isEqualTo("120");
+            assertThat(p.path("bastion.stepUp.maxAgeSeconds").path("set").asBoolean()).isTrue();
+            assertThat(p.path("bastion.rateLimit.impersonation").path("value").asText()).isEqualTo("admin=2/1h");
+            assertThat(p.path("bastion.securityContact").path("value").asText()).isEqualTo("soc@bastion.test");
+            assertThat(p.path("bastion.impersonation.protectedRoles").path("value").asText()).isEqualTo("vip");
+            assertThat(p.path("bastion.impersonation.requireReason").path("value").asText()).isEqualTo("false");
+            assertThat(attributes(realm)).containsEntry("bastion.stepUp.maxAgeSeconds", "120");
+
+            List<AdminEventRepresentation> events = realm.admin().getAdminEvents();
+            AdminEventRepresentation change = events.stream()
+                    .filter(e -> "UPDATE".equals(e.getOperationType()) && e.getResourcePath() != null
+                            && e.getResourcePath().endsWith("bastion/policy"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no admin event for the policy change: " + events.size()));
+            assertThat(change.getAuthDetails().getUserId()).isEqualTo(admin.id());
+            assertThat(change.getRepresentation()).contains("admin=2/1h");
+
+            Oidc.Reply unset = realm.callAs(token, "PUT", "bastion/policy", "{\"bastion.stepUp.maxAgeSeconds\": null}");
+            assertThat(unset.status()).as(unset.body()).isEqualTo(200);
+            assertThat(policy(realm).path("bastion.stepUp.maxAgeSeconds").path("value").asText()).isEqualTo("300");
+            assertThat(policy(realm).path("bastion.stepUp.maxAgeSeconds").path("set").asBoolean()).isFalse();
+            assertThat(policy(realm).path("bastion.rateLimit.impersonation").path("value").asText())
+                    .as("keys not sent stay").isEqualTo("admin=2/1h");
+        }
+    }
+
+    @Nested
+    @DisplayName("Bad input")
+    class BadInput {
+
+        @Test
+        @DisplayName("every kind of bad value: 400 invalid_policy naming the field, and nothing stored (not even the valid fields beside it)")
+        void badValues(TestRealm realm) {
+            String token = admins.stepUpToken(admins.admin("manage-realm", "view-realm"));
+            Map<String, String> cases = new java.util.LinkedHashMap<>();
+            cases.put("bastion.stepUp.maxAgeSeconds", "5");
+            cases.put("bastion.session.offlineMaxSeconds", "\"forever\"");
+            cases.put("bastion.rateLimit.impersonation", "\"5 per minute\"");
+            cases.put("bastion.impersonation.maxSessionSeconds", "999999");
+            cases.put("bastion.securityContact", "\"not-an-email\"");
+            cases.put("bastion.impersonation.protectedRoles", "\"vip,no-such-role\"");
+            cases.put("bastion.impersonation.notifyUser", "\"maybe\"");
+            cases.put("bastion.no.such.key", "1");
+            cases.put("bastion.revokeOnAdminCredentialChange", "{\"on\": true}");
+            for (var c : cases.entrySet()) {
+                Map<String, String> before = attributes(realm);
+                String body = "{\"bastion.session.maxSeconds\": 7200, \"" + c.getKey() + "\": " + c.getValue() + "}";
+                Oidc.Reply r = realm.callAs(token, "PUT", "bastion/policy", body);
+                assertThat(r.status()).as(body + " -> " + r.body()).isEqualTo(400);
+                assertThat(r.text("error")).isEqualTo("invalid_policy");
+                assertThat(r.text("error_description")).as(body).startsWith(c.getKey() + ": ");
+                assertThat(attributes(realm)).as("nothing stored for " + body).isEqualTo(before);
+            }
+            for (String body : List.of("[1, 2]", "not json", "")) {
+                Oidc.Reply r = realm.callAs(token, "PUT", "bastion/policy", body);
+                assertThat(r.status()).as(body + " -> " + r.body()).isIn(400, 415);
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("Who may")
+    class WhoMay {
+
+        @Test
+        @DisplayName("no token 401; no admin role 403; view-only GET yes, PUT 403 not_permitted; no step-up 401 with RFC 9470 header")
+        void access(TestRealm realm) {
+            String body = "{\"bastion.stepUp.maxAgeSeconds\": 60}";
+            Map<String, String> before = attributes(realm);
+            assertThat(realm.callAs(null, "PUT", "bastion/policy", body).status()).isEqualTo(401);
+
+            TestRealm.User nobody = admins.admin();
+            assertThat(realm.callAs(admins.stepUpToken(nobody), "PUT", "bastion/policy", body).status()).isEqualTo(403);
+
+            String viewer = admins.stepUpToken(admins.admin("view-realm"));
+            assertThat(realm.callAs(viewer, "GET", "bastion/policy", null).status()).isEqualTo(200);
+            Oidc.Reply denied = realm.callAs(viewer, "PUT", "bastion/policy", body);
+            assertThat(denied.status()).as(denied.body()).isEqualTo(403);
+            assertThat(denied.text("error")).isEqualTo("not_permitted");
+
+            Oidc.Reply noStepUp = realm.callAs(admins.plainToken(admins.admin("manage-realm", "view-realm")), "PUT", "bastion/policy", body);
+            assertThat(noStepUp.status()).as(noStepUp.body()).isEqualTo(401);
+            assertThat(noStepUp.text("error")).isEqualTo("step_up_required");
+            assertThat(noStepUp.json().path("step_up_url").asText()).contains("/realms/master/bastion/step-up");
+            assertThat(attributes(realm)).as("nothing stored").isEqualTo(before);
+        }
+    }
+}
