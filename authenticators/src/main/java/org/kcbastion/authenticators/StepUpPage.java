@@ -1,8 +1,5 @@
 package org.kcbastion.authenticators;
 
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriBuilder;
 import org.kcbastion.core.ApiError;
@@ -15,34 +12,26 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
 import org.keycloak.protocol.oidc.utils.RedirectUtils;
-import org.keycloak.services.resource.RealmResourceProvider;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * {@code GET /realms/{realm}/bastion/step-up?redirect_uri=...[&client_id=...]}: sends a signed-in admin through the
+ * Behind {@code GET /realms/{realm}/bastion/step-up?redirect_uri=...[&client_id=...]}: sends a signed-in admin through the
  * {@code bastion-step-up} authenticator (an authorization request marked as a step-up) and back. The way back is
  * only ever a redirect URI the client registered (by default the realm's admin console), checked by Keycloak's own
  * {@link RedirectUtils}: never an open redirect.
  */
-final class StepUpPage implements RealmResourceProvider {
+public final class StepUpPage {
 
     private final KeycloakSession session;
 
-    StepUpPage(KeycloakSession session) {
+    public StepUpPage(KeycloakSession session) {
         this.session = session;
     }
 
-    @Override
-    public Object getResource() {
-        return this;
-    }
-
-    @GET
-    @Path("step-up")
-    public Response stepUp(@QueryParam("redirect_uri") String redirectUri, @QueryParam("client_id") String clientId) {
+    public Response stepUp(String redirectUri, String clientId) {
         RealmModel realm = session.getContext().getRealm();
         String id = clientId == null || clientId.isBlank() ? Constants.ADMIN_CONSOLE_CLIENT_ID : clientId;
         ClientModel client = realm.getClientByClientId(id);
@@ -95,9 +84,5 @@ final class StepUpPage implements RealmResourceProvider {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public void close() {
     }
 }

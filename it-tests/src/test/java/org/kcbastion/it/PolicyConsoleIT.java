@@ -81,6 +81,23 @@ class PolicyConsoleIT {
                 browser.shot("policy-tab-failure.png");
                 throw e;
             }
+
+            // The read-only console page: posture report and effective policy, signed in by the console's SSO cookie.
+            browser.get(server.baseUrl() + "/realms/" + realm.name() + "/bastion/console");
+            WebElement bruteForce = browser.await(By.cssSelector("#bastion-posture tr[data-check='brute-force-detection']"));
+            assertThat(bruteForce.getText()).contains("fail");
+            assertThat(browser.await(By.id("bastion-policy")).getText()).contains("bastion.stepUp.maxAgeSeconds", "180");
+            browser.shot("07-posture-page.png");
+        }
+
+        @Test
+        @DisplayName("the console page without a signed-in admin: 401 page, no report")
+        void consolePageNeedsSignIn(KeycloakServer server, TestRealm realm) throws Exception {
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(server.baseUrl() + "/realms/" + realm.name() + "/bastion/console")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(401);
+            assertThat(r.body()).contains("Sign in").doesNotContain("bastion-posture");
         }
     }
 

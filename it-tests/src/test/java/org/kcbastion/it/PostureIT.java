@@ -115,6 +115,25 @@ class PostureIT {
         }
 
         @Test
+        @DisplayName("without SMTP settings the smtp check fails; once they are set through the admin API it passes")
+        void smtp(TestRealm realm) {
+            RealmRepresentation rep = realm.admin().toRepresentation();
+            Map<String, String> smtp = rep.getSmtpServer();
+            rep.setSmtpServer(new HashMap<>());
+            realm.admin().update(rep);
+            try {
+                JsonNode check = report(realm).get("smtp");
+                assertThat(check.path("status").asText()).isEqualTo("fail");
+                assertThat(check.path("remediation").asText()).isNotBlank();
+            } finally {
+                RealmRepresentation back = realm.admin().toRepresentation();
+                back.setSmtpServer(smtp);
+                realm.admin().update(back);
+            }
+            assertThat(report(realm).get("smtp").path("status").asText()).isEqualTo("pass");
+        }
+
+        @Test
         @DisplayName("without a token: 401; the report changes nothing")
         void needsToken(KeycloakServer server, TestRealm realm) throws Exception {
             RealmRepresentation before = realm.admin().toRepresentation();

@@ -1,4 +1,4 @@
-package org.kcbastion.authenticators;
+package org.kcbastion.admin;
 
 import org.kcbastion.core.OperationalInfo;
 import org.keycloak.Config;
@@ -10,14 +10,14 @@ import org.keycloak.services.resource.RealmResourceProviderFactory;
 
 import java.util.Map;
 
-/** Mounts the step-up page at {@code /realms/{realm}/bastion}; the id is the URL path, a public contract. */
-public final class StepUpPageFactory implements RealmResourceProviderFactory, ServerInfoAwareProviderFactory {
+/** Mounts Bastion's public pages at {@code /realms/{realm}/bastion} (step-up, console); the id is the URL path, a public contract. */
+public final class BastionRealmResourceProviderFactory implements RealmResourceProviderFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion";
 
     @Override
     public RealmResourceProvider create(KeycloakSession session) {
-        return new StepUpPage(session);
+        return new BastionRealmResource(session);
     }
 
     @Override
@@ -39,6 +39,7 @@ public final class StepUpPageFactory implements RealmResourceProviderFactory, Se
 
     @Override
     public Map<String, String> getOperationalInfo() {
-        return OperationalInfo.of(Map.of("path", "/realms/{realm}/bastion/step-up", "defaultClient", "security-admin-console"));
+        return OperationalInfo.of(Map.of("stepUp", "/realms/{realm}/bastion/step-up", "console", "/realms/{realm}/bastion/console",
+                "defaultClient", "security-admin-console"));
     }
 }
