@@ -76,28 +76,30 @@ final class BastionRealmResource implements RealmResourceProvider {
                 .append(esc(consoleUrl + "#/" + realm.getName() + "/realm-settings/" + PolicyTabFactory.PROVIDER_ID))
                 .append("\">bastion-policy tab</a> or <code>PUT /admin/realms/").append(esc(realm.getName()))
                 .append("/bastion/policy</code>.</p>");
-        body.append("<table class=\"pf-v5-c-table pf-m-compact pf-m-grid-md\" id=\"bastion-posture\"><thead><tr>")
-                .append("<th>Check</th><th>Severity</th><th>Status</th><th>Detail</th><th>Remediation</th></tr></thead><tbody>");
+        body.append("<table class=\"pf-v5-c-table pf-m-compact pf-m-grid-md\" id=\"bastion-posture\"><thead class=\"pf-v5-c-table__thead\"><tr class=\"pf-v5-c-table__tr\">")
+                .append(th("Check")).append(th("Severity")).append(th("Status")).append(th("Detail")).append(th("Remediation"))
+                .append("</tr></thead><tbody class=\"pf-v5-c-table__tbody\">");
         for (PostureReport.Check c : checks) {
             String color = switch (c.status()) {
                 case "fail" -> "pf-m-red";
                 case "warn" -> "pf-m-orange";
                 default -> "pf-m-green";
             };
-            body.append("<tr data-check=\"").append(esc(c.id())).append("\"><td><code>").append(esc(c.id())).append("</code></td><td>")
-                    .append(esc(c.severity())).append("</td><td><span class=\"pf-v5-c-label ").append(color)
-                    .append("\"><span class=\"pf-v5-c-label__content\">").append(esc(c.status())).append("</span></span></td><td>")
-                    .append(esc(c.detail())).append("</td><td>").append(esc(c.remediation() == null ? "" : c.remediation()))
+            body.append("<tr class=\"pf-v5-c-table__tr\" data-check=\"").append(esc(c.id())).append("\">").append(TD).append("<code>").append(esc(c.id())).append("</code></td>").append(TD)
+                    .append(esc(c.severity())).append("</td>").append(TD).append("<span class=\"pf-v5-c-label ").append(color)
+                    .append("\"><span class=\"pf-v5-c-label__content\">").append(esc(c.status())).append("</span></span></td>").append(TD)
+                    .append(esc(c.detail())).append("</td>").append(TD).append(esc(c.remediation() == null ? "" : c.remediation()))
                     .append("</td></tr>");
         }
         body.append("</tbody></table><h2 class=\"pf-v5-c-title pf-m-lg\" style=\"margin-top:2rem\">Effective policy</h2>")
-                .append("<table class=\"pf-v5-c-table pf-m-compact\" id=\"bastion-policy\"><thead><tr><th>Attribute</th><th>Value</th></tr></thead><tbody>");
+                .append("<table class=\"pf-v5-c-table pf-m-compact\" id=\"bastion-policy\"><thead class=\"pf-v5-c-table__thead\"><tr class=\"pf-v5-c-table__tr\">")
+                .append(th("Attribute")).append(th("Value")).append("</tr></thead><tbody class=\"pf-v5-c-table__tbody\">");
         BastionPolicy policy = BastionPolicy.from(realm);
         for (PolicyKey key : PolicyKey.values()) {
             String stored = realm.getAttribute(key.attribute());
             boolean invalid = policy.problems().stream().anyMatch(p -> p.key() == key);
             String value = stored == null || stored.isBlank() || invalid ? key.defaultValue() + " (default)" : stored;
-            body.append("<tr><td><code>").append(esc(key.attribute())).append("</code></td><td>").append(esc(value))
+            body.append("<tr class=\"pf-v5-c-table__tr\">").append(TD).append("<code>").append(esc(key.attribute())).append("</code></td>").append(TD).append(esc(value))
                     .append(invalid ? " <span class=\"pf-v5-c-label pf-m-red\"><span class=\"pf-v5-c-label__content\">invalid value ignored</span></span>" : "")
                     .append("</td></tr>");
         }
@@ -120,6 +122,12 @@ final class BastionRealmResource implements RealmResourceProvider {
                 .header("Cache-Control", "no-store").header("X-Frame-Options", "DENY")
                 .header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
                 .build();
+    }
+
+    private static final String TD = "<td class=\"pf-v5-c-table__td\">";
+
+    private static String th(String label) {
+        return "<th class=\"pf-v5-c-table__th\" scope=\"col\">" + label + "</th>";
     }
 
     static String esc(String s) {
