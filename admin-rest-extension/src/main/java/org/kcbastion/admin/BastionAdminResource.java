@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.kcbastion.core.ApiError;
+import org.kcbastion.core.Ids;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.PolicyKey;
@@ -90,7 +91,7 @@ final class BastionAdminResource {
     @Path("users/{id}/revoke-sessions")
     @Produces(MediaType.APPLICATION_JSON)
     public Response revokeSessions(@PathParam("id") String id) {
-        UserModel user = session.users().getUserById(realm, id);
+        UserModel user = Ids.plausible(id) ? session.users().getUserById(realm, id) : null;
         if (user == null) {
             auth.users().requireQuery();
             return ApiError.response(Response.Status.NOT_FOUND, "user_not_found", "No user with this id in realm " + realm.getName());
@@ -197,7 +198,7 @@ final class BastionAdminResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response endImpersonation(@PathParam("sessionId") String sessionId) {
         auth.users().requireView();
-        UserSessionModel us = session.sessions().getUserSession(realm, sessionId);
+        UserSessionModel us = Ids.plausible(sessionId) ? session.sessions().getUserSession(realm, sessionId) : null;
         if (!Impersonations.isImpersonation(us)) {
             return ApiError.response(Response.Status.NOT_FOUND, "impersonation_not_found",
                     "No active impersonation session with this id in realm " + realm.getName());

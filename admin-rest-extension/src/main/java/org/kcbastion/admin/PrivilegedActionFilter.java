@@ -5,7 +5,9 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
+import org.kcbastion.core.ApiError;
 import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.Ids;
 import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.keycloak.common.Profile;
@@ -43,6 +45,7 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
         if (!m.matches()) return;
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         if (session == null || !Profile.isFeatureEnabled(Profile.Feature.IMPERSONATION)) return;
+        if (!Ids.plausible(m.group(1))) return;
         RealmModel realm = session.realms().getRealmByName(m.group(1));
         if (realm == null) return;
         AdminAuth admin;
@@ -54,6 +57,11 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
         } finally {
             // Keycloak's own admin resources set the realm again; leave the context as the filter found it.
             session.getContext().setRealm(contextRealm);
+        }
+        if (!Ids.plausible(m.group(2))) {
+            // Keycloak would pass it to the database, which fails on a NUL byte: answer as for any unknown user.
+            request.abortWith(ApiError.response(jakarta.ws.rs.core.Response.Status.NOT_FOUND, "user_not_found", "No user with this id"));
+            return;
         }
         UserModel target = session.users().getUserById(realm, m.group(2));
         if (target == null) return;

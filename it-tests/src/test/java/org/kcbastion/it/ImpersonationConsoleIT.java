@@ -40,8 +40,13 @@ class ImpersonationConsoleIT {
     }
 
     @AfterEach
-    void quit() {
-        if (browser != null) browser.close();
+    void quit(org.junit.jupiter.api.TestInfo test) {
+        if (browser == null) return;
+        try {
+            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
+        } finally {
+            browser.close();
+        }
     }
 
     WebElement await(By by) {

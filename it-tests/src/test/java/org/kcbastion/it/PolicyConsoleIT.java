@@ -35,8 +35,13 @@ class PolicyConsoleIT {
     }
 
     @AfterEach
-    void quit() {
-        if (browser != null) browser.close();
+    void quit(org.junit.jupiter.api.TestInfo test) {
+        if (browser == null) return;
+        try {
+            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
+        } finally {
+            browser.close();
+        }
     }
 
     static String maxAge(TestRealm realm) {

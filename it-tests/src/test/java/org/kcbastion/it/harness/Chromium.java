@@ -84,6 +84,16 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
+    /** Saves a screenshot and the HTML of the page the browser is on, for a failed test's diagnosis. */
+    public void keepLastPage(String name) {
+        try {
+            shot(name + ".png");
+            Files.writeString(SHOTS.resolve(name + ".html"), driver.getCurrentUrl() + "\n" + driver.getPageSource());
+        } catch (RuntimeException | IOException e) {
+            // The browser may be gone; the test's own outcome matters more.
+        }
+    }
+
     /** Opens {@code url} (a console page) and signs in on Keycloak's login and OTP forms; returns the OTP code used. */
     public String signIn(String url, TestRealm.User user) {
         driver.get(url);
@@ -93,6 +103,7 @@ public final class Chromium implements AutoCloseable {
         String code = Totp.now(user.otpSecret());
         await(By.id("otp")).sendKeys(code);
         driver.findElement(By.id("kc-login")).click();
+        awaitConsole();
         return code;
     }
 
@@ -111,6 +122,15 @@ public final class Chromium implements AutoCloseable {
         if (screenshot != null) shot(screenshot);
         driver.findElement(By.id("bastion-step-up-submit")).click();
         until("back in the console", d -> d.getCurrentUrl().startsWith(console));
+        awaitConsole();
+    }
+
+    /**
+     * Waits until the admin console has finished signing in and rendered its masthead: navigating away earlier races
+     * with keycloak-js's own redirect, which would land on the console's start page instead.
+     */
+    public void awaitConsole() {
+        until("the admin console rendered", d -> !d.findElements(By.cssSelector("[data-testid='page-header'], .pf-v5-c-masthead")).isEmpty());
     }
 
     @Override

@@ -14,6 +14,11 @@ public interface KeycloakServer extends AutoCloseable {
     /** The management interface (health, {@code /metrics}), without a trailing slash. */
     String managementUrl();
 
+    /** A JDBC connection to Keycloak's database while it runs (PostgreSQL runs only), for at-rest checks. */
+    default java.util.Optional<java.sql.Connection> openDatabase() {
+        return java.util.Optional.empty();
+    }
+
     /** Admin client for the master realm's bootstrap admin. */
     Keycloak admin();
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -160,6 +161,11 @@ final class ProcessKeycloakServer implements KeycloakServer {
     }
 
     @Override
+    public Optional<Connection> openDatabase() {
+        return database.connect();
+    }
+
+    @Override
     public String managementUrl() {
         return managementUrl;
     }
@@ -235,6 +241,11 @@ final class ProcessKeycloakServer implements KeycloakServer {
 
         void drop();
 
+        /** A JDBC connection to Keycloak's database, when the harness can open one while Keycloak runs. */
+        default Optional<Connection> connect() {
+            return Optional.empty();
+        }
+
         static Database create(HarnessConfig config) {
             if (config.db().equals("h2")) {
                 return new Database() {
@@ -262,6 +273,14 @@ final class ProcessKeycloakServer implements KeycloakServer {
 
                 public void drop() {
                     sql(config, server + "postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                }
+
+                public Optional<Connection> connect() {
+                    try {
+                        return Optional.of(DriverManager.getConnection(server + name, config.dbUser(), config.dbPassword()));
+                    } catch (SQLException e) {
+                        throw new AssertionError("could not connect to " + server + name, e);
+                    }
                 }
             };
         }
