@@ -7,6 +7,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.AuditLog;
+import org.kcbastion.it.harness.BackchannelReceiver;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.KeycloakServer;
@@ -389,6 +390,28 @@ class AdminCredentialRevocationIT {
             } finally {
                 rep.setSmtpServer(working);
                 realm.admin().update(rep);
+            }
+        }
+
+        @Test
+        @DisplayName("back-channel receiver hangs: the admin call stays fast, the HTTP client's timeout ends the wait, backchannel_failed audited")
+        void receiverHangs(KeycloakServer server, TestRealm realm) {
+            TestRealm.User user = realm.createUser("receiver-hang-user", false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(password.clientId(), password.secret(), user.username(), user.password());
+            assertThat(tokens.status()).isEqualTo(200);
+            realm.backchannel().setMode(BackchannelReceiver.Mode.HANG);
+            try {
+                long started = System.nanoTime();
+                realm.admin().users().get(user.id()).resetPassword(newPassword(false));
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertThat(millis).as("admin reset with a hanging receiver, ms").isLessThan(3000);
+                assertThat(realm.admin().users().get(user.id()).getUserSessions()).isEmpty();
+                JsonNode audit = AuditLog.await(server, "sessions_revoked", "user_id", user.id(), Duration.ofSeconds(60));
+                assertThat(audit.path("backchannel_failed").asInt()).isEqualTo(1);
+                assertThat(realm.backchannel().received().stream().anyMatch(t -> user.id().equals(t.sub())))
+                        .as("the receiver got the token before it stopped answering").isTrue();
+            } finally {
+                realm.backchannel().setMode(BackchannelReceiver.Mode.OK);
             }
         }
 
