@@ -32,9 +32,13 @@ public final class StepUpAuthenticatorFactory implements AuthenticatorFactory, S
         return "Bastion: step-up (password + one-time code)";
     }
 
+    /**
+     * "password": Keycloak counts a failed step toward brute-force protection only when its category is password, otp or
+     * recovery codes, and the step-up re-verifies the password first.
+     */
     @Override
     public String getReferenceCategory() {
-        return PROVIDER_ID;
+        return org.keycloak.models.credential.PasswordCredentialModel.TYPE;
     }
 
     @Override
