@@ -14,6 +14,10 @@ import org.kcbastion.it.harness.TestRealm;
 import org.keycloak.representations.idm.AdminEventRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,18 @@ class PolicyIT {
         Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json().path("policy");
+    }
+
+    /** PUT policy with the raw response, headers included. */
+    static HttpResponse<String> send(TestRealm realm, String token, String body) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(realm.server().baseUrl() + "/admin/realms/"
+                            + realm.name() + "/bastion/policy"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     static Map<String, String> attributes(TestRealm realm) {
@@ -144,10 +160,14 @@ class PolicyIT {
             assertThat(denied.status()).as(denied.body()).isEqualTo(403);
             assertThat(denied.text("error")).isEqualTo("not_permitted");
 
-            Oidc.Reply noStepUp = realm.callAs(admins.plainToken(admins.admin("manage-realm", "view-realm")), "PUT", "bastion/policy", body);
-            assertThat(noStepUp.status()).as(noStepUp.body()).isEqualTo(401);
-            assertThat(noStepUp.text("error")).isEqualTo("step_up_required");
-            assertThat(noStepUp.json().path("step_up_url").asText()).contains("/realms/master/bastion/step-up");
+            String plain = admins.plainToken(admins.admin("manage-realm", "view-realm"));
+            HttpResponse<String> noStepUp = send(realm, plain, body);
+            assertThat(noStepUp.statusCode()).as(noStepUp.body()).isEqualTo(401);
+            assertThat(noStepUp.headers().firstValue("WWW-Authenticate").orElse(""))
+                    .contains("Bearer", "error=\"insufficient_user_authentication\"", "max_age=300");
+            JsonNode error = Oidc.parse(noStepUp.body());
+            assertThat(error.path("error").asText()).isEqualTo("step_up_required");
+            assertThat(error.path("step_up_url").asText()).contains("/realms/master/bastion/step-up");
             assertThat(attributes(realm)).as("nothing stored").isEqualTo(before);
         }
     }
