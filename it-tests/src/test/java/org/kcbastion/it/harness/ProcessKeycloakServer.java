@@ -111,7 +111,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
                 seconds, database);
     }
 
-    private static void awaitReady(Process process, int managementPort, Path logFile) {
+    static void awaitReady(Process process, int managementPort, Path logFile) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -143,7 +143,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
                 + " s. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
     }
 
-    private static void installProviders(Path home, HarnessConfig config) {
+    static void installProviders(Path home, HarnessConfig config) {
         Path providers = home.resolve("providers");
         try (Stream<Path> old = Files.list(providers)) {
             for (Path jar : old.filter(p -> p.toString().endsWith(".jar")).toList()) {
@@ -202,7 +202,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
     }
 
     /** SIGTERM to kc.sh (it forwards it to the JVM), then SIGKILL to whatever is left after the deadline. */
-    private static void stop(Process process) {
+    static void stop(Process process) {
         List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.toHandle().descendants()).toList();
         tree.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
@@ -224,7 +224,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) return;
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {

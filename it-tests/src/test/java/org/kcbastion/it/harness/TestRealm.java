@@ -50,6 +50,11 @@ public final class TestRealm implements AutoCloseable {
         this.oidc = new Oidc(server.baseUrl(), name);
     }
 
+    /** A realm on {@code server} outside the {@link BastionKeycloak} lifecycle (e.g. on a cluster node); close it yourself. */
+    public static TestRealm createOn(KeycloakServer server, String name) {
+        return create(server, name);
+    }
+
     static TestRealm create(KeycloakServer server, String name) {
         MailServer mail = new MailServer();
         BackchannelReceiver backchannel = new BackchannelReceiver();
@@ -78,6 +83,22 @@ public final class TestRealm implements AutoCloseable {
 
     public RealmResource admin() {
         return server.admin().realm(name);
+    }
+
+    /** OIDC helpers for this realm on another node of the same cluster. */
+    public Oidc oidcAt(KeycloakServer node, String realmName) {
+        return new Oidc(node.baseUrl(), realmName);
+    }
+
+    /** Shifts the clock of another node too (the test clock is per JVM). */
+    public void setClockOffsetOn(KeycloakServer node, long offsetSeconds) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.baseUrl() + "/admin/realms/" + name
+                        + "/bastion-test-clock/offset?offset=" + offsetSeconds))
+                .header("Authorization", "Bearer " + node.admin().tokenManager().getAccessTokenString())
+                .PUT(HttpRequest.BodyPublishers.noBody()).build();
+        var r = Oidc.exchange(http, request);
+        if (r.statusCode() != 200) throw new AssertionError("could not shift the clock of " + node.baseUrl() + ": " + r.body());
+        node.admin().tokenManager().grantToken();
     }
 
     /** OIDC helpers for another realm of the same server (e.g. master, where cross-realm admins sign in). */

@@ -1,0 +1,260 @@
+package org.kcbastion.it.harness;
+
+import org.keycloak.admin.client.Keycloak;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Two Keycloak 26.7.3 nodes on this machine forming one cluster: production mode ({@code start --optimized}, built
+ * once), {@code --cache=ispn} with the default {@code jdbc-ping} discovery over a fresh PostgreSQL database, loopback
+ * bind addresses, distinct HTTP, management and JGroups ports, and the same Bastion HMAC key. {@link #start} fails, with
+ * both logs' tails, unless each node's log shows a cluster view of two members.
+ */
+public final class KeycloakCluster implements AutoCloseable {
+
+    /** One node; it answers like any {@link KeycloakServer}. */
+    public static final class Node implements KeycloakServer {
+        final String name;
+        final Process process;
+        final Path log;
+        final String baseUrl;
+        final String managementUrl;
+        final double startSeconds;
+        private Keycloak admin;
+
+        Node(String name, Process process, Path log, String baseUrl, String managementUrl, double startSeconds) {
+            this.name = name;
+            this.process = process;
+            this.log = log;
+            this.baseUrl = baseUrl;
+            this.managementUrl = managementUrl;
+            this.startSeconds = startSeconds;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String baseUrl() {
+            return baseUrl;
+        }
+
+        @Override
+        public String managementUrl() {
+            return managementUrl;
+        }
+
+        @Override
+        public synchronized Keycloak admin() {
+            if (admin == null) admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
+            return admin;
+        }
+
+        @Override
+        public String log() {
+            try {
+                return Files.readString(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public double startSeconds() {
+            return startSeconds;
+        }
+
+        /** SIGKILL to the node's JVM and its launcher: no shutdown hooks, no goodbye to the cluster. */
+        public void kill() {
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (admin != null) admin.close();
+            ProcessKeycloakServer.stop(process);
+        }
+    }
+
+    private final Node a;
+    private final Node b;
+    private final String database;
+    private final HarnessConfig config;
+    private final double formSeconds;
+
+    private KeycloakCluster(Node a, Node b, String database, HarnessConfig config, double formSeconds) {
+        this.a = a;
+        this.b = b;
+        this.database = database;
+        this.config = config;
+        this.formSeconds = formSeconds;
+    }
+
+    public Node a() {
+        return a;
+    }
+
+    public Node b() {
+        return b;
+    }
+
+    /** Seconds from the first build step until both nodes were ready and clustered. */
+    public double formSeconds() {
+        return formSeconds;
+    }
+
+    public static KeycloakCluster start() {
+        HarnessConfig config = HarnessConfig.fromSystemProperties();
+        long began = System.nanoTime();
+        Path root = config.workDir().resolve("cluster");
+        Path homeA = root.resolve("node-a");
+        Path homeB = root.resolve("node-b");
+        ProcessKeycloakServer.deleteRecursively(root);
+        copyTree(config.keycloakHome(), homeA);
+        ProcessKeycloakServer.installProviders(homeA, config);
+        String db = "bastion_cluster_" + System.currentTimeMillis();
+        sql(config, config.dbServerUrl() + "postgres", "CREATE DATABASE " + db);
+        Node a = null;
+        try {
+            run(homeA, root.resolve("build.log"), List.of(homeA.resolve("bin/kc.sh").toString(), "build", "--db=postgres",
+                    "--cache=ispn", "--health-enabled=true", "--metrics-enabled=true", "--features=declarative-ui"));
+            copyTree(homeA, homeB);
+            a = launch("a", homeA, root.resolve("node-a.log"), config, db);
+            Node b = launch("b", homeB, root.resolve("node-b.log"), config, db);
+            awaitView(a, b);
+            return new KeycloakCluster(a, b, db, config, (System.nanoTime() - began) / 1e9);
+        } catch (AssertionError | RuntimeException e) {
+            if (a != null) a.close();
+            sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            throw e;
+        }
+    }
+
+    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db) {
+        int http = Ports.freeLoopbackPort();
+        int management = Ports.freeLoopbackPort();
+        int jgroups = Ports.freeLoopbackPort();
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized",
+                "--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
+                "--http-management-port=" + management,
+                "--db-url=" + config.dbServerUrl() + db, "--db-username=" + config.dbUser(),
+                "--cache-embedded-network-bind-address=127.0.0.1", "--cache-embedded-network-bind-port=" + jgroups,
+                "--log-level=INFO",
+                "--spi-bastion-session-limit--default--sweep-interval=" + ProcessKeycloakServer.SWEEP_INTERVAL_SECONDS,
+                // One key for both nodes: digests and rate-limit slots must agree across the cluster.
+                "--spi-events-listener--bastion-security--hmac-key=it-cluster-hmac-key-0123456789abcdef0123456789"));
+        if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakServer.ADMIN_USER);
+        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD);
+        long launched = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not launch node " + name, e);
+        }
+        try {
+            ProcessKeycloakServer.awaitReady(process, management, log);
+        } catch (AssertionError | RuntimeException e) {
+            ProcessKeycloakServer.stop(process);
+            throw e;
+        }
+        return new Node(name, process, log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management,
+                (System.nanoTime() - launched) / 1e9);
+    }
+
+    /** Both logs must show Infinispan's cluster view with two members. */
+    private static void awaitView(Node a, Node b) {
+        try {
+            Poll.untilTrue("a cluster view of two members in both node logs", java.time.Duration.ofSeconds(60),
+                    () -> hasTwoMemberView(a.log()) && hasTwoMemberView(b.log()));
+        } catch (AssertionError e) {
+            throw new AssertionError("The two nodes did not form one cluster.\nnode a:\n" + ProcessKeycloakServer.tail(a.log, 60)
+                    + "\nnode b:\n" + ProcessKeycloakServer.tail(b.log, 60), e);
+        }
+    }
+
+    static boolean hasTwoMemberView(String log) {
+        return log.lines().anyMatch(l -> l.contains("ISPN000094") && l.contains("(2)"));
+    }
+
+    private static void run(Path home, Path log, List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + ProcessKeycloakServer.tail(log, 80));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not copy " + from + " to " + to, e);
+        }
+    }
+
+    /** A JDBC connection to the cluster's database. */
+    public Connection openDatabase() {
+        try {
+            return DriverManager.getConnection(config.dbServerUrl() + database, config.dbUser(), config.dbPassword());
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void sql(HarnessConfig config, String url, String statement) {
+        try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword()); Statement s = c.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new AssertionError("PostgreSQL refused `" + statement + "`: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            b.close();
+        } finally {
+            try {
+                a.close();
+            } finally {
+                sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+}
