@@ -10,6 +10,7 @@ import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.Ids;
 import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.PrivilegedActionGuard;
+import org.kcbastion.core.RequestBodies;
 import org.keycloak.common.Profile;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -19,10 +20,7 @@ import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -89,12 +87,9 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
 
     /** {@code {"reason": "..."}} from a JSON body, which is put back for the endpoint; null when absent or unreadable. */
     private static String reasonFromBody(ContainerRequestContext request) throws IOException {
-        if (!request.hasEntity() || request.getMediaType() == null
-                || !request.getMediaType().isCompatible(MediaType.APPLICATION_JSON_TYPE)) return null;
-        InputStream original = request.getEntityStream();
-        byte[] bytes = original.readNBytes(MAX_BODY_BYTES + 1);
-        request.setEntityStream(new SequenceInputStream(new ByteArrayInputStream(bytes), original));
-        if (bytes.length > MAX_BODY_BYTES) return null;
+        if (request.getMediaType() == null || !request.getMediaType().isCompatible(MediaType.APPLICATION_JSON_TYPE)) return null;
+        byte[] bytes = RequestBodies.peek(request, MAX_BODY_BYTES);
+        if (bytes == null) return null;
         try {
             JsonNode reason = JsonSerialization.readValue(bytes, JsonNode.class).path("reason");
             return reason.isTextual() ? reason.asText() : null;

@@ -5,13 +5,11 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.ApiError;
+import org.kcbastion.core.RequestBodies;
 import org.kcbastion.core.SecurityAudit;
 import org.keycloak.OAuth2Constants;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -36,11 +34,9 @@ public final class TokenExchangeImpersonationFilter implements ContainerRequestF
         if (!"POST".equals(request.getMethod()) || request.getMediaType() == null
                 || !request.getMediaType().isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) return;
         Matcher m = TOKEN_ENDPOINT.matcher(request.getUriInfo().getPath());
-        if (!m.matches() || !request.hasEntity()) return;
-        InputStream original = request.getEntityStream();
-        byte[] bytes = original.readNBytes(MAX_FORM_BYTES + 1);
-        request.setEntityStream(new SequenceInputStream(new ByteArrayInputStream(bytes), original));
-        if (bytes.length > MAX_FORM_BYTES) return;
+        if (!m.matches()) return;
+        byte[] bytes = RequestBodies.peek(request, MAX_FORM_BYTES);
+        if (bytes == null) return;
         Map<String, String> form = parse(new String(bytes, StandardCharsets.US_ASCII));
         if (!OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(form.get(OAuth2Constants.GRANT_TYPE))
                 || form.getOrDefault(OAuth2Constants.REQUESTED_SUBJECT, "").isBlank()) return;

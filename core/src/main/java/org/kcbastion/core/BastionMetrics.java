@@ -31,4 +31,33 @@ public final class BastionMetrics {
                 .register(Metrics.globalRegistry)
                 .increment();
     }
+
+    /** {@code bastion_session_limit_reached_total{source}}; source is the cap's kind ({@code client}, not {@code client:app}). */
+    public static void sessionLimitReached(String capSource) {
+        int colon = capSource.indexOf(':');
+        Counter.builder("bastion.session.limit.reached")
+                .description("Sessions Bastion ended at their absolute deadline")
+                .tag("source", colon < 0 ? capSource : capSource.substring(0, colon))
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
+
+    /** {@code bastion_guard_decisions_total{action,outcome}}; outcome is {@code allowed} or the guard's error code. */
+    public static void guardDecision(String action, String outcome) {
+        Counter.builder("bastion.guard.decisions")
+                .description("Decisions of Bastion's privileged-action guard")
+                .tag("action", action)
+                .tag("outcome", outcome)
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
+
+    /** {@code bastion_impersonations_total{phase}}; phase is {@code started}, {@code denied} or {@code ended}. */
+    public static void impersonation(String phase) {
+        Counter.builder("bastion.impersonations")
+                .description("Impersonations seen by Bastion, by phase")
+                .tag("phase", phase)
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
 }

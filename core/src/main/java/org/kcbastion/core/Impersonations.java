@@ -1,7 +1,5 @@
 package org.kcbastion.core;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
 import org.keycloak.common.util.Time;
 import org.keycloak.events.Details;
 import org.keycloak.events.EventBuilder;
@@ -108,9 +106,7 @@ public final class Impersonations {
      */
     public static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
                               String error, String reason, String clientIp) {
-        EventBuilder event = session.getContext().getConnection() == null ? new EventBuilder(realm, session)
-                : new EventBuilder(realm, session, session.getContext().getConnection());
-        event.event(EventType.IMPERSONATE_ERROR)
+        UserEvents.builder(session, realm).event(EventType.IMPERSONATE_ERROR)
                 .user(target == null ? null : target.getId())
                 .detail(Details.IMPERSONATOR_REALM, adminRealm == null ? null : adminRealm.getName())
                 .detail(Details.IMPERSONATOR, admin == null ? null : admin.getUsername())
@@ -143,18 +139,11 @@ public final class Impersonations {
     public static void end(KeycloakSession session, RealmModel realm, UserSessionModel us, String reason, Map<String, ?> extraDetails) {
         String sessionId = us.getId();
         String userId = us.getUser() == null ? null : us.getUser().getId();
-        Map<String, Object> audit = new LinkedHashMap<>();
-        audit.put("user_id", userId);
-        audit.put("impersonator", us.getNote(IMPERSONATOR_USERNAME));
-        audit.put("impersonator_id", us.getNote(IMPERSONATOR_ID));
-        audit.put("reason", reason);
-        audit.put("session", BastionKeys.digests(session).hmac(sessionId));
-        audit.put("started", us.getStarted());
+        Map<String, Object> audit = endAudit(session, us, reason);
         audit.putAll(extraDetails);
         forget(session, sessionId);
         session.sessions().removeUserSession(realm, us);
-        EventBuilder event = session.getContext().getConnection() == null ? new EventBuilder(realm, session)
-                : new EventBuilder(realm, session, session.getContext().getConnection());
+        EventBuilder event = UserEvents.builder(session, realm);
         event.event(EventType.LOGOUT).user(userId).session(sessionId).detail(Details.REASON, reason);
         extraDetails.forEach((k, v) -> event.detail(k, String.valueOf(v)));
         event.success();
@@ -188,6 +177,21 @@ public final class Impersonations {
         return "bastion.impersonation." + BastionKeys.digests(session).hmac(sessionId);
     }
 
+    /**
+     * The fields of an {@code impersonation_end} line for {@code us}, read before the session is removed; callers may add
+     * their own.
+     */
+    public static Map<String, Object> endAudit(KeycloakSession session, UserSessionModel us, String reason) {
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("user_id", us.getUser() == null ? null : us.getUser().getId());
+        audit.put("impersonator", us.getNote(IMPERSONATOR_USERNAME));
+        audit.put("impersonator_id", us.getNote(IMPERSONATOR_ID));
+        audit.put("reason", reason);
+        audit.put("session", BastionKeys.digests(session).hmac(us.getId()));
+        audit.put("started", us.getStarted());
+        return audit;
+    }
+
     /** Writes the end audit line for a session that something else already removed. */
     public static void ended(RealmModel realm, Map<String, Object> audit) {
         SecurityAudit.record("impersonation_end", realm.getName(), audit);
@@ -195,10 +199,6 @@ public final class Impersonations {
     }
 
     private static void count(String phase) {
-        Counter.builder("bastion.impersonations")
-                .description("Impersonations seen by Bastion, by phase")
-                .tag("phase", phase)
-                .register(Metrics.globalRegistry)
-                .increment();
+        BastionMetrics.impersonation(phase);
     }
 }

@@ -1,7 +1,5 @@
 package org.kcbastion.core;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriBuilder;
 import org.keycloak.common.util.Time;
@@ -94,12 +92,7 @@ public final class PrivilegedActionGuard {
             audit.put("ip", request.clientIp());
             SecurityAudit.record("privileged_action_denied", request.realm().getName(), audit);
         }
-        Counter.builder("bastion.guard.decisions")
-                .description("Decisions of Bastion's privileged-action guard")
-                .tag("action", request.action().id())
-                .tag("outcome", decision.allowed() ? "allowed" : decision.error())
-                .register(Metrics.globalRegistry)
-                .increment();
+        BastionMetrics.guardDecision(request.action().id(), decision.allowed() ? "allowed" : decision.error());
         return decision;
     }
 

@@ -6,6 +6,7 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.ext.Provider;
+import org.kcbastion.core.RequestBodies;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
@@ -13,7 +14,6 @@ import org.keycloak.models.UserSessionModel;
 import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -80,14 +80,13 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
 
     /** Reads the JSON body and puts the bytes back for the endpoint; null when there is none or it is not JSON. */
     private static JsonNode readBody(ContainerRequestContext request) {
-        if (!request.hasEntity()) return null;
         byte[] bytes;
         try {
-            bytes = request.getEntityStream().readAllBytes();
+            bytes = RequestBodies.peek(request, Integer.MAX_VALUE - 8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        request.setEntityStream(new ByteArrayInputStream(bytes));
+        if (bytes == null) return null;
         try {
             return JsonSerialization.readValue(bytes, JsonNode.class);
         } catch (IOException e) {

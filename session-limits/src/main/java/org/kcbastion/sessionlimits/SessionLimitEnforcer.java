@@ -1,12 +1,11 @@
 package org.kcbastion.sessionlimits;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
 import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.Impersonations;
+import org.kcbastion.core.UserEvents;
 import org.kcbastion.core.SecurityAudit;
 import org.keycloak.events.Details;
-import org.keycloak.events.EventBuilder;
 import org.keycloak.events.EventType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
@@ -49,25 +48,17 @@ public final class SessionLimitEnforcer {
         String userId = us.getUser() == null ? null : us.getUser().getId();
         String sessionId = us.getId();
         boolean offline = us.isOffline();
+        boolean impersonation = Impersonations.isImpersonation(us);
+        Map<String, Object> impersonationAudit = null;
+        if (impersonation) {
+            impersonationAudit = Impersonations.endAudit(session, us, Impersonations.END_EXPIRED);
+            impersonationAudit.put("cap_seconds", deadline.capSeconds());
+            Impersonations.forget(session, sessionId);
+        }
         if (offline) session.sessions().removeOfflineUserSession(realm, us);
         else session.sessions().removeUserSession(realm, us);
 
-        EventBuilder event = session.getContext().getConnection() == null
-                ? new EventBuilder(realm, session)
-                : new EventBuilder(realm, session, session.getContext().getConnection());
-        boolean impersonation = Impersonations.isImpersonation(us);
-        if (impersonation) Impersonations.forget(session, sessionId);
-        Map<String, Object> impersonationAudit = new LinkedHashMap<>();
-        if (impersonation) {
-            impersonationAudit.put("user_id", userId);
-            impersonationAudit.put("impersonator", us.getNote(Impersonations.IMPERSONATOR_USERNAME));
-            impersonationAudit.put("impersonator_id", us.getNote(Impersonations.IMPERSONATOR_ID));
-            impersonationAudit.put("reason", Impersonations.END_EXPIRED);
-            impersonationAudit.put("session", BastionKeys.digests(session).hmac(sessionId));
-            impersonationAudit.put("started", us.getStarted());
-            impersonationAudit.put("cap_seconds", deadline.capSeconds());
-        }
-        event.event(EventType.LOGOUT)
+        UserEvents.builder(session, realm).event(EventType.LOGOUT)
                 .user(userId)
                 .session(sessionId)
                 .detail(Details.REASON, impersonation ? Impersonations.END_EXPIRED : REASON)
@@ -84,11 +75,6 @@ public final class SessionLimitEnforcer {
         audit.put("enforced_by", where);
         SecurityAudit.record(REASON, realm.getName(), audit);
         if (impersonation) Impersonations.ended(realm, impersonationAudit);
-        String kind = deadline.source().contains(":") ? deadline.source().substring(0, deadline.source().indexOf(':')) : deadline.source();
-        Counter.builder("bastion.session.limit.reached")
-                .description("Sessions Bastion ended at their absolute deadline")
-                .tag("source", kind)
-                .register(Metrics.globalRegistry)
-                .increment();
+        BastionMetrics.sessionLimitReached(deadline.source());
     }
 }
