@@ -90,10 +90,14 @@ public final class KeycloakCluster implements AutoCloseable {
             }
         }
 
+        public boolean alive() {
+            return process.isAlive();
+        }
+
         @Override
         public void close() {
             if (admin != null) admin.close();
-            ProcessKeycloakServer.stop(process);
+            if (process.isAlive()) ProcessKeycloakServer.stop(process);
         }
     }
 
@@ -137,6 +141,9 @@ public final class KeycloakCluster implements AutoCloseable {
         sql(config, config.dbServerUrl() + "postgres", "CREATE DATABASE " + db);
         Node a = null;
         try {
+            // Keycloak has no option for it: without validation, requests that draw a connection the database closed
+            // (restart, failover) answer 500 until each dead connection has failed once. Operators set this too.
+            Files.writeString(homeA.resolve("conf/quarkus.properties"), "quarkus.datasource.jdbc.foreground-validation-interval=1S\n");
             run(homeA, root.resolve("build.log"), List.of(homeA.resolve("bin/kc.sh").toString(), "build", "--db=postgres",
                     "--cache=ispn", "--health-enabled=true", "--metrics-enabled=true", "--features=declarative-ui"));
             copyTree(homeA, homeB);
@@ -144,6 +151,8 @@ public final class KeycloakCluster implements AutoCloseable {
             Node b = launch("b", homeB, root.resolve("node-b.log"), config, db);
             awaitView(a, b);
             return new KeycloakCluster(a, b, db, config, (System.nanoTime() - began) / 1e9);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (AssertionError | RuntimeException e) {
             if (a != null) a.close();
             sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
@@ -201,7 +210,7 @@ public final class KeycloakCluster implements AutoCloseable {
         return log.lines().anyMatch(l -> l.contains("ISPN000094") && l.contains("(2)"));
     }
 
-    private static void run(Path home, Path log, List<String> command) {
+    static void run(Path home, Path log, List<String> command) {
         try {
             Process p = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -216,7 +225,7 @@ public final class KeycloakCluster implements AutoCloseable {
         }
     }
 
-    private static void copyTree(Path from, Path to) {
+    static void copyTree(Path from, Path to) {
         try (Stream<Path> all = Files.walk(from)) {
             for (Path p : all.toList()) {
                 Path target = to.resolve(from.relativize(p).toString());
@@ -234,6 +243,34 @@ public final class KeycloakCluster implements AutoCloseable {
             return DriverManager.getConnection(config.dbServerUrl() + database, config.dbUser(), config.dbPassword());
         } catch (SQLException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * A database outage as the nodes see a restart or failover: every connection to the cluster's database is
+     * terminated and new ones are refused until {@link DatabaseOutage#close()}. Only this cluster's database is
+     * touched, so the PostgreSQL server other tests share keeps running.
+     */
+    public DatabaseOutage databaseOutage() {
+        String admin = config.dbServerUrl() + "postgres";
+        sql(config, admin, "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+        sql(config, admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+        return new DatabaseOutage(() -> sql(config, admin, "ALTER DATABASE " + database + " ALLOW_CONNECTIONS true"));
+    }
+
+    /** Ends the outage when closed. */
+    public static final class DatabaseOutage implements AutoCloseable {
+        private final Runnable end;
+        private boolean ended;
+
+        DatabaseOutage(Runnable end) {
+            this.end = end;
+        }
+
+        @Override
+        public void close() {
+            if (!ended) end.run();
+            ended = true;
         }
     }
 

@@ -46,6 +46,11 @@ public final class Oidc {
         this.realmUrl = baseUrl + "/realms/" + realm;
     }
 
+    /** OIDC helpers for {@code realm} on any server (benchmarks use servers outside the IT lifecycle). */
+    public static Oidc at(String baseUrl, String realm) {
+        return new Oidc(baseUrl, realm);
+    }
+
     public String tokenEndpoint() {
         return realmUrl + "/protocol/openid-connect/token";
     }

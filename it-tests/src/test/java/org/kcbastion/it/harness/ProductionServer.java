@@ -1,0 +1,262 @@
+package org.kcbastion.it.harness;
+
+import org.keycloak.admin.client.Keycloak;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * One Keycloak 26.7.3 in production mode for benchmarks: built once ({@code kc.sh build --db=postgres --cache=local}),
+ * then {@code start --optimized} with a fixed heap, on a fresh PostgreSQL database whose statements PostgreSQL logs
+ * ({@code ALTER DATABASE ... SET log_statement = 'all'}), so statements can be counted per database. With
+ * {@code withBastion} false the providers folder is empty: stock Keycloak, everything else identical.
+ */
+public final class ProductionServer implements KeycloakServer {
+
+    /** The same heap for every server measured against another. */
+    public static final String HEAP = "-Xms1g -Xmx1g";
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final String baseUrl;
+    private final String managementUrl;
+    private final String database;
+    private final HarnessConfig config;
+    private final double startSeconds;
+    private Keycloak admin;
+
+    private ProductionServer(String name, Process process, Path log, String baseUrl, String managementUrl, String database,
+                             HarnessConfig config, double startSeconds) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.baseUrl = baseUrl;
+        this.managementUrl = managementUrl;
+        this.database = database;
+        this.config = config;
+        this.startSeconds = startSeconds;
+    }
+
+    public static ProductionServer start(String name, boolean withBastion, List<String> extraOptions) {
+        HarnessConfig config = HarnessConfig.fromSystemProperties();
+        Path home = config.workDir().resolve("production").resolve(name);
+        ProcessKeycloakServer.deleteRecursively(home);
+        KeycloakCluster.copyTree(config.keycloakHome(), home);
+        try (Stream<Path> jars = Files.list(home.resolve("providers"))) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) Files.delete(jar);
+            if (withBastion) {
+                Files.copy(config.bastionJar(), home.resolve("providers").resolve(config.bastionJar().getFileName()),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String db = "bastion_bench_" + name.replaceAll("[^a-z0-9]", "_") + "_" + System.currentTimeMillis();
+        String admin = config.dbServerUrl() + "postgres";
+        sql(config, admin, "CREATE DATABASE " + db);
+        sql(config, admin, "ALTER DATABASE " + db + " SET log_statement = 'all'");
+        KeycloakCluster.run(home, home.resolve("build.log"), List.of(home.resolve("bin/kc.sh").toString(), "build",
+                "--db=postgres", "--cache=local", "--health-enabled=true", "--metrics-enabled=true"));
+        int http = Ports.freeLoopbackPort();
+        int management = Ports.freeLoopbackPort();
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized",
+                "--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
+                "--http-management-port=" + management, "--db-url=" + config.dbServerUrl() + db,
+                "--db-username=" + config.dbUser(), "--log-level=INFO"));
+        if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
+        command.addAll(extraOptions);
+        Path logFile = home.resolve("server.log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
+        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.put("JAVA_OPTS_KC_HEAP", HEAP);
+        long launched = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not launch " + name, e);
+        }
+        try {
+            ProcessKeycloakServer.awaitReady(process, management, logFile);
+        } catch (AssertionError | RuntimeException e) {
+            ProcessKeycloakServer.stop(process);
+            sql(config, admin, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            throw e;
+        }
+        return new ProductionServer(name, process, logFile, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, db,
+                config, (System.nanoTime() - launched) / 1e9);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    @Override
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    @Override
+    public String managementUrl() {
+        return managementUrl;
+    }
+
+    @Override
+    public synchronized Keycloak admin() {
+        if (admin == null) admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
+        return admin;
+    }
+
+    @Override
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public double startSeconds() {
+        return startSeconds;
+    }
+
+    /** The Keycloak JVM (kc.sh may stay as its parent or exec into it). */
+    public ProcessHandle jvm() {
+        return Stream.concat(Stream.of(process.toHandle()), process.toHandle().descendants())
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError("no Keycloak JVM under " + process.pid()));
+    }
+
+    /** User plus system CPU time of the Keycloak JVM so far, in seconds ({@code /proc/<pid>/stat}, 100 ticks a second). */
+    public double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + jvm().pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+    /** Heap in use right after a full GC the JDK's {@code jcmd} asked for, in bytes. */
+    public long heapAfterGc() {
+        ProcessHandle jvm = jvm();
+        Path jcmd = Path.of(jvm.info().command().orElseThrow()).resolveSibling("jcmd");
+        jcmdRun(jcmd, jvm.pid(), "GC.run");
+        String info = jcmdRun(jcmd, jvm.pid(), "GC.heap_info");
+        Matcher m = HEAP_USED.matcher(info);
+        if (!m.find()) throw new AssertionError("no heap figure in jcmd's answer: " + info);
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String jcmdRun(Path jcmd, long pid, String what) {
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), what).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("jcmd " + what + " failed: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Where PostgreSQL writes its log on Debian ({@code -Dbench.pg.log} overrides). */
+    public static Path postgresLog() {
+        String configured = System.getProperty("bench.pg.log", "");
+        if (!configured.isBlank()) return Path.of(configured);
+        try (Stream<Path> logs = Files.list(Path.of("/var/log/postgresql"))) {
+            return logs.filter(p -> p.getFileName().toString().matches("postgresql-\\d+-main\\.log")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no PostgreSQL log under /var/log/postgresql; set -Dbench.pg.log"));
+        } catch (IOException e) {
+            throw new AssertionError("cannot read /var/log/postgresql (set -Dbench.pg.log): " + e, e);
+        }
+    }
+
+    /** Statements PostgreSQL logged for this server's database. */
+    public record Statements(long statements, long commits) {
+        public Statements minus(Statements o) {
+            return new Statements(statements - o.statements, commits - o.commits);
+        }
+    }
+
+    /** Counts what PostgreSQL logged for this database from byte {@code from} of its log on. */
+    public Statements statementsSince(Path pgLog, long from) {
+        String marker = "@" + database + " LOG:  ";
+        long statements = 0;
+        long commits = 0;
+        try (RandomAccessFile f = new RandomAccessFile(pgLog.toFile(), "r")) {
+            f.seek(from);
+            byte[] rest = new byte[(int) (f.length() - from)];
+            f.readFully(rest);
+            for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
+                int at = line.indexOf(marker);
+                if (at < 0) continue;
+                String what = line.substring(at + marker.length());
+                if (!what.startsWith("execute ") && !what.startsWith("statement: ")) continue;
+                String sqlText = what.substring(what.indexOf(": ") + 2).trim();
+                if (sqlText.equalsIgnoreCase("COMMIT")) commits++;
+                else if (!sqlText.equalsIgnoreCase("BEGIN") && !sqlText.equalsIgnoreCase("ROLLBACK")) statements++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Statements(statements, commits);
+    }
+
+    public Optional<Connection> openDatabase() {
+        try {
+            return Optional.of(DriverManager.getConnection(config.dbServerUrl() + database, config.dbUser(), config.dbPassword()));
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void sql(HarnessConfig config, String url, String statement) {
+        try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword()); Statement s = c.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new AssertionError("PostgreSQL refused `" + statement + "`: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (admin != null) admin.close();
+            ProcessKeycloakServer.stop(process);
+        } finally {
+            sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
+}
