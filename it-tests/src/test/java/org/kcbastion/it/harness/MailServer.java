@@ -16,14 +16,14 @@ public final class MailServer implements AutoCloseable {
     private final GreenMail greenMail;
     private final int port;
 
-    MailServer() {
+    public MailServer() {
         this.port = Ports.freeLoopbackPort();
         this.greenMail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         greenMail.start();
     }
 
     /** The realm's {@code smtpServer} settings for this server. */
-    Map<String, String> realmSmtpConfig() {
+    public Map<String, String> realmSmtpConfig() {
         return Map.of("host", "127.0.0.1", "port", String.valueOf(port), "from", "keycloak-it@bastion.test",
                 "fromDisplayName", "Keycloak IT");
     }
