@@ -145,6 +145,18 @@ class ClusterIT {
         }
 
         @Test
+        @DisplayName("the HMAC key: node a from the command-line option, node b from Keycloak's config keystore; both from server configuration")
+        void hmacKeyFromServerConfiguration() {
+            for (KeycloakServer node : List.of(cluster.a(), cluster.b())) {
+                Map<String, String> info = node.admin().serverInfo().getInfo().getProviders().get("eventsListener")
+                        .getProviders().get("bastion-security").getOperationalInfo();
+                assertThat(info).as("operational info of bastion-security on %s", node.baseUrl()).containsEntry("hmac-key-source", "server configuration");
+            }
+            assertThat(cluster.b().log()).as("the key never reaches the log").doesNotContain(KeycloakCluster.HMAC_KEY);
+            // Equal keys on both nodes are what the rate-limit test above shows: its slot keys are digests.
+        }
+
+        @Test
         @DisplayName("revocation: an admin reset on node a makes the refresh on node b fail at once")
         void revocationAcrossNodes() {
             TestRealm.Client app = realm.createClient("cluster-app");

@@ -147,9 +147,19 @@ public final class KeycloakCluster implements AutoCloseable {
             run(homeA, root.resolve("build.log"), List.of(homeA.resolve("bin/kc.sh").toString(), "build", "--db=postgres",
                     "--cache=ispn", "--health-enabled=true", "--metrics-enabled=true", "--features=declarative-ui"));
             copyTree(homeA, homeB);
-            a = launch("a", homeA, root.resolve("node-a.log"), config, db);
-            Node b = launch("b", homeB, root.resolve("node-b.log"), config, db);
+            a = launch("a", homeA, root.resolve("node-a.log"), config, db, List.of("--spi-events-listener--bastion-security--hmac-key=" + HMAC_KEY));
+            // Node b takes the same key from Keycloak's config keystore (PKCS12), the way to keep it off command
+            // lines: the cross-node tests prove both routes give the same digests.
+            Path keystore = homeB.resolve("conf/bastion-keystore.p12");
+            configKeystore(keystore, "kc.spi-events-listener--bastion-security--hmac-key", HMAC_KEY);
+            Node b = launch("b", homeB, root.resolve("node-b.log"), config, db,
+                    List.of("--config-keystore=" + keystore, "--config-keystore-password=" + KEYSTORE_PASSWORD));
             awaitView(a, b);
+            for (Node n : List.of(a, b)) {
+                if (n.log().contains("Bastion: no hmac-key configured")) {
+                    throw new AssertionError("node " + n.name + " runs without the configured HMAC key:\n" + ProcessKeycloakServer.tail(n.log, 60));
+                }
+            }
             return new KeycloakCluster(a, b, db, config, (System.nanoTime() - began) / 1e9);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -160,7 +170,28 @@ public final class KeycloakCluster implements AutoCloseable {
         }
     }
 
-    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db) {
+    public static final String HMAC_KEY = "it-cluster-hmac-key-0123456789abcdef0123456789";
+    private static final String KEYSTORE_PASSWORD = "it-keystore-password";
+
+    /** A PKCS12 config keystore holding one option, written by the JDK's keytool. */
+    static void configKeystore(Path keystore, String alias, String value) {
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        try {
+            Process p = new ProcessBuilder(keytool.toString(), "-importpass", "-alias", alias, "-keystore", keystore.toString(),
+                    "-storepass", KEYSTORE_PASSWORD, "-storetype", "PKCS12").redirectErrorStream(true).start();
+            p.getOutputStream().write((value + "\n" + value + "\n").getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("keytool failed: " + out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db, List<String> keyOptions) {
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
         int jgroups = Ports.freeLoopbackPort();
@@ -170,9 +201,9 @@ public final class KeycloakCluster implements AutoCloseable {
                 "--db-url=" + config.dbServerUrl() + db, "--db-username=" + config.dbUser(),
                 "--cache-embedded-network-bind-address=127.0.0.1", "--cache-embedded-network-bind-port=" + jgroups,
                 "--log-level=INFO",
-                "--spi-bastion-session-limit--default--sweep-interval=" + ProcessKeycloakServer.SWEEP_INTERVAL_SECONDS,
-                // One key for both nodes: digests and rate-limit slots must agree across the cluster.
-                "--spi-events-listener--bastion-security--hmac-key=it-cluster-hmac-key-0123456789abcdef0123456789"));
+                "--spi-bastion-session-limit--default--sweep-interval=" + ProcessKeycloakServer.SWEEP_INTERVAL_SECONDS));
+        // One key for both nodes: digests and rate-limit slots must agree across the cluster.
+        command.addAll(keyOptions);
         if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
