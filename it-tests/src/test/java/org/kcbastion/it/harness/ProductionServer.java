@@ -203,11 +203,8 @@ public final class ProductionServer implements KeycloakServer {
         }
     }
 
-    /** Statements PostgreSQL logged for this server's database. */
-    public record Statements(long statements, long commits) {
-        public Statements minus(Statements o) {
-            return new Statements(statements - o.statements, commits - o.commits);
-        }
+    /** Statements PostgreSQL logged for this server's database; {@code kinds} counts them by their first 90 characters. */
+    public record Statements(long statements, long commits, Map<String, Long> kinds) {
     }
 
     /** Counts what PostgreSQL logged for this database from byte {@code from} of its log on. */
@@ -215,6 +212,7 @@ public final class ProductionServer implements KeycloakServer {
         String marker = "@" + database + " LOG:  ";
         long statements = 0;
         long commits = 0;
+        Map<String, Long> kinds = new java.util.TreeMap<>();
         try (RandomAccessFile f = new RandomAccessFile(pgLog.toFile(), "r")) {
             f.seek(from);
             byte[] rest = new byte[(int) (f.length() - from)];
@@ -226,12 +224,15 @@ public final class ProductionServer implements KeycloakServer {
                 if (!what.startsWith("execute ") && !what.startsWith("statement: ")) continue;
                 String sqlText = what.substring(what.indexOf(": ") + 2).trim();
                 if (sqlText.equalsIgnoreCase("COMMIT")) commits++;
-                else if (!sqlText.equalsIgnoreCase("BEGIN") && !sqlText.equalsIgnoreCase("ROLLBACK")) statements++;
+                else if (!sqlText.equalsIgnoreCase("BEGIN") && !sqlText.equalsIgnoreCase("ROLLBACK")) {
+                    statements++;
+                    kinds.merge(sqlText.substring(0, Math.min(90, sqlText.length())), 1L, Long::sum);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Statements(statements, commits);
+        return new Statements(statements, commits, kinds);
     }
 
     public Optional<Connection> openDatabase() {
