@@ -42,6 +42,16 @@ record HarnessConfig(String server, String db, String dbServerUrl, String dbUser
                 extra.isBlank() ? List.of() : Arrays.asList(extra.trim().split("\\s+")));
     }
 
+    /** Runs one statement on the PostgreSQL server's {@code postgres} database (create, drop, alter databases). */
+    void onPostgresServer(String statement) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(dbServerUrl + "postgres", dbUser, dbPassword);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute(statement);
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError("PostgreSQL at " + dbServerUrl + " refused `" + statement + "`: " + e.getMessage(), e);
+        }
+    }
+
     private static String prop(String key, String fallback) {
         String v = System.getProperty(key);
         return v == null || v.isBlank() ? fallback : v.trim();

@@ -1,6 +1,5 @@
 package org.kcbastion.it.harness;
 
-import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,56 +25,10 @@ import java.util.stream.Stream;
 public final class KeycloakCluster implements AutoCloseable {
 
     /** One node; it answers like any {@link KeycloakServer}. */
-    public static final class Node implements KeycloakServer {
-        final String name;
-        final Process process;
-        final Path log;
-        final String baseUrl;
-        final String managementUrl;
-        final double startSeconds;
-        private Keycloak admin;
+    public static final class Node extends LaunchedServer {
 
         Node(String name, Process process, Path log, String baseUrl, String managementUrl, double startSeconds) {
-            this.name = name;
-            this.process = process;
-            this.log = log;
-            this.baseUrl = baseUrl;
-            this.managementUrl = managementUrl;
-            this.startSeconds = startSeconds;
-        }
-
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String baseUrl() {
-            return baseUrl;
-        }
-
-        @Override
-        public String managementUrl() {
-            return managementUrl;
-        }
-
-        @Override
-        public synchronized Keycloak admin() {
-            if (admin == null) admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
-            return admin;
-        }
-
-        @Override
-        public String log() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public double startSeconds() {
-            return startSeconds;
+            super(name, process, log, baseUrl, managementUrl, startSeconds);
         }
 
         /** SIGKILL to the node's JVM and its launcher: no shutdown hooks, no goodbye to the cluster. */
@@ -90,14 +42,9 @@ public final class KeycloakCluster implements AutoCloseable {
             }
         }
 
-        public boolean alive() {
-            return process.isAlive();
-        }
-
         @Override
         public void close() {
-            if (admin != null) admin.close();
-            if (process.isAlive()) ProcessKeycloakServer.stop(process);
+            stop();
         }
     }
 
@@ -138,7 +85,7 @@ public final class KeycloakCluster implements AutoCloseable {
         copyTree(config.keycloakHome(), homeA);
         ProcessKeycloakServer.installProviders(homeA, config);
         String db = "bastion_cluster_" + System.currentTimeMillis();
-        sql(config, config.dbServerUrl() + "postgres", "CREATE DATABASE " + db);
+        config.onPostgresServer("CREATE DATABASE " + db);
         Node a = null;
         try {
             // Keycloak has no option for it: without validation, requests that draw a connection the database closed
@@ -165,7 +112,7 @@ public final class KeycloakCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (AssertionError | RuntimeException e) {
             if (a != null) a.close();
-            sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
             throw e;
         }
     }
@@ -283,10 +230,9 @@ public final class KeycloakCluster implements AutoCloseable {
      * touched, so the PostgreSQL server other tests share keeps running.
      */
     public DatabaseOutage databaseOutage() {
-        String admin = config.dbServerUrl() + "postgres";
-        sql(config, admin, "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-        sql(config, admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
-        return new DatabaseOutage(() -> sql(config, admin, "ALTER DATABASE " + database + " ALLOW_CONNECTIONS true"));
+        config.onPostgresServer("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+        config.onPostgresServer("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+        return new DatabaseOutage(() -> config.onPostgresServer("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true"));
     }
 
     /** Ends the outage when closed. */
@@ -305,14 +251,6 @@ public final class KeycloakCluster implements AutoCloseable {
         }
     }
 
-    private static void sql(HarnessConfig config, String url, String statement) {
-        try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword()); Statement s = c.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL refused `" + statement + "`: " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void close() {
         try {
@@ -321,7 +259,7 @@ public final class KeycloakCluster implements AutoCloseable {
             try {
                 a.close();
             } finally {
-                sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                config.onPostgresServer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         }
     }

@@ -15,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -262,7 +261,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
             }
             String name = "bastion_it_" + System.currentTimeMillis();
             String server = config.dbServerUrl();
-            sql(config, server + "postgres", "CREATE DATABASE " + name);
+            config.onPostgresServer("CREATE DATABASE " + name);
             return new Database() {
                 public List<String> keycloakOptions() {
                     List<String> options = new ArrayList<>(List.of("--db=postgres", "--db-url=" + server + name,
@@ -272,7 +271,7 @@ final class ProcessKeycloakServer implements KeycloakServer {
                 }
 
                 public void drop() {
-                    sql(config, server + "postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                    config.onPostgresServer("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
                 }
 
                 public Optional<Connection> connect() {
@@ -283,15 +282,6 @@ final class ProcessKeycloakServer implements KeycloakServer {
                     }
                 }
             };
-        }
-
-        private static void sql(HarnessConfig config, String url, String statement) {
-            try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword());
-                 Statement s = c.createStatement()) {
-                s.execute(statement);
-            } catch (SQLException e) {
-                throw new AssertionError("PostgreSQL at " + url + " refused `" + statement + "`: " + e.getMessage(), e);
-            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.kcbastion.it.harness;
 
-import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -12,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,31 +26,19 @@ import java.util.stream.Stream;
  * ({@code ALTER DATABASE ... SET log_statement = 'all'}), so statements can be counted per database. With
  * {@code withBastion} false the providers folder is empty: stock Keycloak, everything else identical.
  */
-public final class ProductionServer implements KeycloakServer {
+public final class ProductionServer extends LaunchedServer {
 
     /** The same heap for every server measured against another. */
     public static final String HEAP = "-Xms1g -Xmx1g";
 
-    private final String name;
-    private final Process process;
-    private final Path log;
-    private final String baseUrl;
-    private final String managementUrl;
     private final String database;
     private final HarnessConfig config;
-    private final double startSeconds;
-    private Keycloak admin;
 
     private ProductionServer(String name, Process process, Path log, String baseUrl, String managementUrl, String database,
                              HarnessConfig config, double startSeconds) {
-        this.name = name;
-        this.process = process;
-        this.log = log;
-        this.baseUrl = baseUrl;
-        this.managementUrl = managementUrl;
+        super(name, process, log, baseUrl, managementUrl, startSeconds);
         this.database = database;
         this.config = config;
-        this.startSeconds = startSeconds;
     }
 
     public static ProductionServer start(String name, boolean withBastion, List<String> extraOptions) {
@@ -70,9 +56,8 @@ public final class ProductionServer implements KeycloakServer {
             throw new UncheckedIOException(e);
         }
         String db = "bastion_bench_" + name.replaceAll("[^a-z0-9]", "_") + "_" + System.currentTimeMillis();
-        String admin = config.dbServerUrl() + "postgres";
-        sql(config, admin, "CREATE DATABASE " + db);
-        sql(config, admin, "ALTER DATABASE " + db + " SET log_statement = 'all'");
+        config.onPostgresServer("CREATE DATABASE " + db);
+        config.onPostgresServer("ALTER DATABASE " + db + " SET log_statement = 'all'");
         KeycloakCluster.run(home, home.resolve("build.log"), List.of(home.resolve("bin/kc.sh").toString(), "build",
                 "--db=postgres", "--cache=local", "--health-enabled=true", "--metrics-enabled=true"));
         int http = Ports.freeLoopbackPort();
@@ -100,49 +85,15 @@ public final class ProductionServer implements KeycloakServer {
             ProcessKeycloakServer.awaitReady(process, management, logFile);
         } catch (AssertionError | RuntimeException e) {
             ProcessKeycloakServer.stop(process);
-            sql(config, admin, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
             throw e;
         }
         return new ProductionServer(name, process, logFile, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, db,
                 config, (System.nanoTime() - launched) / 1e9);
     }
 
-    public String name() {
-        return name;
-    }
-
     public String database() {
         return database;
-    }
-
-    @Override
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    @Override
-    public String managementUrl() {
-        return managementUrl;
-    }
-
-    @Override
-    public synchronized Keycloak admin() {
-        if (admin == null) admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
-        return admin;
-    }
-
-    @Override
-    public String log() {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @Override
-    public double startSeconds() {
-        return startSeconds;
     }
 
     /** The Keycloak JVM (kc.sh may stay as its parent or exec into it). */
@@ -243,21 +194,12 @@ public final class ProductionServer implements KeycloakServer {
         }
     }
 
-    private static void sql(HarnessConfig config, String url, String statement) {
-        try (Connection c = DriverManager.getConnection(url, config.dbUser(), config.dbPassword()); Statement s = c.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL refused `" + statement + "`: " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void close() {
         try {
-            if (admin != null) admin.close();
-            ProcessKeycloakServer.stop(process);
+            stop();
         } finally {
-            sql(config, config.dbServerUrl() + "postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            config.onPostgresServer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         }
     }
 }
