@@ -8,6 +8,7 @@ import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RateLimiter;
+import org.kcbastion.core.RateSlots;
 import org.kcbastion.core.StepUp;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
@@ -165,7 +166,7 @@ final class StepUpAuthenticator implements Authenticator {
     }
 
     private static RateLimiter limiter(KeycloakSession session) {
-        return new RateLimiter(session.singleUseObjects(), BastionKeys.digests(session));
+        return new RateLimiter(RateSlots.of(session), BastionKeys.digests(session));
     }
 
     /** Failed step-ups share the per-admin impersonation limit of the user's realm. */

@@ -5,6 +5,7 @@ import org.kcbastion.core.Digests;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RateLimit;
 import org.kcbastion.core.RateLimiter;
+import org.kcbastion.core.RateSlots;
 import org.keycloak.models.SingleUseObjectProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -63,7 +64,7 @@ public class HotPathBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             store = new MemoryStore();
-            limiter = new RateLimiter(store, new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)));
+            limiter = new RateLimiter(RateSlots.singleUse(store), new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)));
             buckets = List.of(new RateLimiter.Bucket("admin", "realm/admin", RateLimit.parse("5/15m")),
                     new RateLimiter.Bucket("ip", "realm/203.0.113.9", RateLimit.parse("20/15m")),
                     new RateLimiter.Bucket("target", "realm/user", RateLimit.parse("3/1h")));

@@ -155,7 +155,7 @@ public final class PrivilegedActionGuard {
             buckets.add(new RateLimiter.Bucket("admin", realm.getId() + "/" + adminId, limits.perAdmin()));
             if (request.clientIp() != null) buckets.add(new RateLimiter.Bucket("ip", realm.getId() + "/" + request.clientIp(), limits.perIp()));
             if (request.target() != null) buckets.add(new RateLimiter.Bucket("target", realm.getId() + "/" + request.target().getId(), limits.perTarget()));
-            RateLimiter.Outcome outcome = new RateLimiter(session.singleUseObjects(), BastionKeys.digests(session))
+            RateLimiter.Outcome outcome = new RateLimiter(RateSlots.of(session), BastionKeys.digests(session))
                     .acquire(Time.currentTime(), buckets);
             if (!outcome.granted()) {
                 BastionMetrics.rateLimited(outcome.scope());

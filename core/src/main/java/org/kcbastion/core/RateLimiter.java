@@ -1,15 +1,14 @@
 package org.kcbastion.core;
 
-import org.keycloak.models.SingleUseObjectProvider;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Fixed-window rate limits that hold across a cluster. A limit of N per window is N slot keys per window in Keycloak's
- * {@link SingleUseObjectProvider} (the distributed {@code actionTokens} cache): taking a permit is an atomic,
- * cluster-wide {@code putIfAbsent} on the first free slot, so of any number of concurrent callers on any nodes exactly
- * N succeed in a window. Slots expire with their window. Keys are HMAC digests: no user id or address is stored.
+ * distributed {@code actionTokens} cache ({@link RateSlots}): taking a permit is an atomic, cluster-wide
+ * {@code putIfAbsent} on the first free slot, so of any number of concurrent callers on any nodes exactly N succeed in
+ * a window (at most N while a node dies: a permit taken by an attempt that died with its node stays taken). Slots
+ * expire with their window. Keys are HMAC digests: no user id or address is stored.
  */
 public final class RateLimiter {
 
@@ -22,11 +21,11 @@ public final class RateLimiter {
         static final Outcome GRANTED = new Outcome(true, null, 0);
     }
 
-    private final SingleUseObjectProvider store;
+    private final RateSlots slots;
     private final Digests digests;
 
-    public RateLimiter(SingleUseObjectProvider store, Digests digests) {
-        this.store = store;
+    public RateLimiter(RateSlots slots, Digests digests) {
+        this.slots = slots;
         this.digests = digests;
     }
 
@@ -39,7 +38,7 @@ public final class RateLimiter {
         for (Bucket bucket : buckets) {
             String slot = takeSlot(nowSeconds, bucket);
             if (slot == null) {
-                taken.forEach(store::remove);
+                taken.forEach(slots::giveBack);
                 return new Outcome(false, bucket.scope(), secondsLeftInWindow(nowSeconds, bucket.limit()));
             }
             taken.add(slot);
@@ -50,7 +49,7 @@ public final class RateLimiter {
     /** Whether a permit is left in {@code bucket}, without taking it. */
     public boolean available(long nowSeconds, Bucket bucket) {
         for (int n = 0; n < bucket.limit().permits(); n++) {
-            if (!store.contains(slotKey(nowSeconds, bucket, n))) return true;
+            if (!slots.held(slotKey(nowSeconds, bucket, n))) return true;
         }
         return false;
     }
@@ -64,7 +63,7 @@ public final class RateLimiter {
         long lifespan = secondsLeftInWindow(nowSeconds, bucket.limit()) + 1;
         for (int n = 0; n < bucket.limit().permits(); n++) {
             String key = slotKey(nowSeconds, bucket, n);
-            if (store.putIfAbsent(key, lifespan)) return key;
+            if (slots.take(key, lifespan)) return key;
         }
         return null;
     }

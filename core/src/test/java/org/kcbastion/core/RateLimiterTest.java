@@ -38,7 +38,7 @@ class RateLimiterTest {
     @Test
     void ofManyConcurrentCallersExactlyNPass() throws Exception {
         MemoryStore store = new MemoryStore();
-        RateLimiter limiter = new RateLimiter(store, DIGESTS);
+        RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket bucket = new RateLimiter.Bucket("admin", "realm/admin-1", RateLimit.parse("5/15m"));
         ExecutorService pool = Executors.newFixedThreadPool(16);
         CountDownLatch go = new CountDownLatch(1);
@@ -61,7 +61,7 @@ class RateLimiterTest {
     @Test
     void aRefusalGivesBackWhatItTookAndNamesTheScope() {
         MemoryStore store = new MemoryStore();
-        RateLimiter limiter = new RateLimiter(store, DIGESTS);
+        RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket admin = new RateLimiter.Bucket("admin", "r/a", RateLimit.parse("5/15m"));
         RateLimiter.Bucket target = new RateLimiter.Bucket("target", "r/t", RateLimit.parse("1/1h"));
         assertThat(limiter.acquire(NOW, List.of(admin, target)).granted()).isTrue();
@@ -75,7 +75,7 @@ class RateLimiterTest {
     @Test
     void aNewWindowStartsAfreshAndKeysHoldNoSubject() {
         MemoryStore store = new MemoryStore();
-        RateLimiter limiter = new RateLimiter(store, DIGESTS);
+        RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket bucket = new RateLimiter.Bucket("ip", "realm/203.0.113.7", RateLimit.parse("1/1m"));
         long windowStart = NOW - Math.floorMod(NOW, 60);
         assertThat(limiter.acquire(windowStart, List.of(bucket)).granted()).isTrue();

@@ -412,6 +412,10 @@ class ClusterIT {
             }
             long startLines = targets.stream().mapToLong(t -> auditAcross("impersonation_start", t.id()).size()).sum();
             System.out.printf("Granted with a reply: %d; impersonation_start lines across both logs: %d%n", granted, startLines);
+            for (KeycloakServer node : List.of(cluster.a(), cluster.b())) {
+                assertThat(node.log()).as("rate-limit slots written to the embedded cache, each with its own value")
+                        .doesNotContain("Bastion: no embedded actionTokens cache");
+            }
             assertThat(startLines).as("never more than the limit, replies lost or not").isLessThanOrEqualTo(5);
             assertThat(startLines).as("every 200 has its audit line").isGreaterThanOrEqualTo(granted);
 
