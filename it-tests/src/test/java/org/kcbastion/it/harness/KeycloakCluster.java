@@ -152,25 +152,8 @@ public final class KeycloakCluster implements AutoCloseable {
         // One key for both nodes: digests and rate-limit slots must agree across the cluster.
         command.addAll(keyOptions);
         if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakServer.ADMIN_USER);
-        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD);
-        long launched = System.nanoTime();
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not launch node " + name, e);
-        }
-        try {
-            ProcessKeycloakServer.awaitReady(process, management, log);
-        } catch (AssertionError | RuntimeException e) {
-            ProcessKeycloakServer.stop(process);
-            throw e;
-        }
-        return new Node(name, process, log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management,
-                (System.nanoTime() - launched) / 1e9);
+        LaunchedServer.Started started = LaunchedServer.launch("node " + name, home, command, Map.of(), log, management);
+        return new Node(name, started.process(), log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, started.seconds());
     }
 
     /** Both logs must show Infinispan's cluster view with two members. */

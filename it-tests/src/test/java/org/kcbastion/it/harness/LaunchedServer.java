@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** A Keycloak the harness launched from a distribution copy of its own (cluster nodes, benchmark servers). */
 public abstract class LaunchedServer implements KeycloakServer {
@@ -25,6 +27,36 @@ public abstract class LaunchedServer implements KeycloakServer {
         this.baseUrl = baseUrl;
         this.managementUrl = managementUrl;
         this.startSeconds = startSeconds;
+    }
+
+    /** A launched process that answered ready, and how long that took. */
+    record Started(Process process, double seconds) {
+    }
+
+    /**
+     * Runs {@code command} (a {@code kc.sh start ...}) in {@code home} with the bootstrap admin and {@code extraEnv},
+     * output to {@code log}, and waits until the management port says ready; on failure the process is stopped.
+     */
+    static Started launch(String name, Path home, List<String> command, Map<String, String> extraEnv, Path log, int managementPort) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
+        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.putAll(extraEnv);
+        long launched = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not launch " + name, e);
+        }
+        try {
+            ProcessKeycloakServer.awaitReady(process, managementPort, log);
+        } catch (AssertionError | RuntimeException e) {
+            ProcessKeycloakServer.stop(process);
+            throw e;
+        }
+        return new Started(process, (System.nanoTime() - launched) / 1e9);
     }
 
     public String name() {

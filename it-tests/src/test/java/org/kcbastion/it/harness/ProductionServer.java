@@ -69,27 +69,15 @@ public final class ProductionServer extends LaunchedServer {
         if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
         command.addAll(extraOptions);
         Path logFile = home.resolve("server.log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
-        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        env.put("JAVA_OPTS_KC_HEAP", HEAP);
-        long launched = System.nanoTime();
-        Process process;
+        Started started;
         try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not launch " + name, e);
-        }
-        try {
-            ProcessKeycloakServer.awaitReady(process, management, logFile);
+            started = launch(name, home, command, Map.of("JAVA_OPTS_KC_HEAP", HEAP), logFile, management);
         } catch (AssertionError | RuntimeException e) {
-            ProcessKeycloakServer.stop(process);
             config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
             throw e;
         }
-        return new ProductionServer(name, process, logFile, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, db,
-                config, (System.nanoTime() - launched) / 1e9);
+        return new ProductionServer(name, started.process(), logFile, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, db,
+                config, started.seconds());
     }
 
     public String database() {
