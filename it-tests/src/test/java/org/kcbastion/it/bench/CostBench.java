@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.MailServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
+import org.kcbastion.it.harness.PostgresLog;
 import org.kcbastion.it.harness.ProductionServer;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
@@ -144,7 +145,7 @@ class CostBench {
     @Test
     void measure() throws Exception {
         Files.createDirectories(OUT);
-        Path pgLog = ProductionServer.postgresLog();
+        Path pgLog = PostgresLog.path();
         assertThat(Files.isReadable(pgLog)).as("PostgreSQL's log must be readable: " + pgLog).isTrue();
         long runStart = Files.size(pgLog);
         try (MailServer mail = new MailServer();
@@ -264,11 +265,11 @@ class CostBench {
     // ---------------------------------------------------------------- counters
 
     /** Waits until PostgreSQL has logged nothing new for this database for a second (batched session writes land). */
-    static ProductionServer.Statements settle(Target t, Path pgLog, long from) {
-        ProductionServer.Statements[] last = {t.server.statementsSince(pgLog, from)};
+    static PostgresLog.Statements settle(Target t, Path pgLog, long from) {
+        PostgresLog.Statements[] last = {t.server.statementsSince(pgLog, from)};
         long[] stableSince = {System.nanoTime()};
         Poll.untilTrue("the statement count of " + t.label() + " settles", Duration.ofSeconds(60), () -> {
-            ProductionServer.Statements now = t.server.statementsSince(pgLog, from);
+            PostgresLog.Statements now = t.server.statementsSince(pgLog, from);
             if (!now.equals(last[0])) {
                 last[0] = now;
                 stableSince[0] = System.nanoTime();
@@ -286,7 +287,7 @@ class CostBench {
         long t0 = System.nanoTime();
         repeat(op.count(), () -> op.run().accept(t));
         double wall = (System.nanoTime() - t0) / 1e9;
-        ProductionServer.Statements s = settle(t, pgLog, from);
+        PostgresLog.Statements s = settle(t, pgLog, from);
         double cpu = t.server.cpuSeconds() - cpu0;
         return new Window(t.label(), op.name(), rep, op.count(), cpu, s.statements(), s.commits(), wall, s.kinds());
     }
@@ -299,7 +300,7 @@ class CostBench {
         long t0 = System.nanoTime();
         Poll.untilTrue("ten idle seconds", Duration.ofSeconds(12), () -> System.nanoTime() - t0 >= Duration.ofSeconds(10).toNanos());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        ProductionServer.Statements s = t.server.statementsSince(pgLog, from);
+        PostgresLog.Statements s = t.server.statementsSince(pgLog, from);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seconds", round(seconds, 1));
         m.put("cpu_ms_per_s", round((t.server.cpuSeconds() - cpu0) * 1000 / seconds, 2));

@@ -7,6 +7,7 @@ import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
+import org.kcbastion.it.harness.PostgresLog;
 import org.kcbastion.it.harness.TestRealm;
 import org.keycloak.representations.idm.RealmRepresentation;
 
@@ -14,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Not a test: the sweeper benchmark. Creates S sessions (test-only bulk provider), a fraction of them started
  * 50,000 s ago (Keycloak's clock shifted back while they are created), then lowers the realm cap to 12 h and reads the
  * sweeper's own debug line for the sweep that ends them. Run with {@code ./bench/sweep}.
+ * <p>
+ * On PostgreSQL with {@code -Dit.db.log-statements=true} it also counts the statements of each measured sweep:
+ * those PostgreSQL logged for Keycloak's database between the sweep's start (its debug line's time minus its
+ * duration) and its debug line. Sweeps never overlap (one timer thread), and nothing else runs meanwhile.
  */
 @BastionKeycloak
 @DisplayName("Benchmark: session-limit sweeper")
@@ -45,25 +53,52 @@ class SweepBench {
         realm.admin().update(rep);
     }
 
-    record Row(int sessions, int expired, long read, long judged, long ended, long millis, long idleMillis) {
+    static final DateTimeFormatter KEYCLOAK_STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+
+    /** One sweep as its debug line and PostgreSQL's log tell it; {@code sql} is null where statements are not counted. */
+    record Sweep(long read, long judged, long ended, long millis, PostgresLog.Statements sql) {
+    }
+
+    record Row(int sessions, int expired, Sweep ending, Sweep idle) {
     }
 
     @Test
     void measure(KeycloakServer server, TestRealm realm) throws Exception {
+        Optional<Statements> statements = Statements.of(server);
         List<Row> rows = new ArrayList<>();
-        String sizes = System.getProperty("bench.sweep.sizes", "10000:0.01,10000:0.5,100000:0.01");
+        String sizes = System.getProperty("bench.sweep.sizes", "1000:0.01,1000:0.5,10000:0.01,10000:0.5,100000:0.01,100000:0.5");
         for (String spec : sizes.split(",")) {
             String[] p = spec.split(":");
-            rows.add(run(server, realm, Integer.parseInt(p[0]), Double.parseDouble(p[1])));
+            Row row = run(server, realm, statements, Integer.parseInt(p[0]), Double.parseDouble(p[1]));
+            System.out.println("sweep bench: " + row);
+            rows.add(row);
         }
         StringBuilder sb = new StringBuilder();
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Keycloak 26.7.3 start-dev, db=").append(System.getProperty("it.db", "h2")).append(".\n\n");
-        sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended | sweep with none expired (ms) |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended "
+                + "| statements | commits | sweep with none expired (ms) | its statements | extra statements per ended session |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %d |%n", r.sessions, r.expired, r.millis,
-                    r.read, r.judged, r.ended, r.idleMillis));
+            Sweep e = r.ending;
+            Sweep i = r.idle;
+            sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %s | %s | %d | %s | %s |%n", r.sessions, r.expired,
+                    e.millis, e.read, e.judged, e.ended, e.sql == null ? "n/a" : e.sql.statements(),
+                    e.sql == null ? "n/a" : e.sql.commits(), i.millis, i.sql == null ? "n/a" : i.sql.statements(),
+                    e.sql == null || i.sql == null || e.ended == 0 ? "n/a"
+                            : String.format(Locale.ROOT, "%.2f", (e.sql.statements() - i.sql.statements()) / (double) e.ended)));
+        }
+        for (Row r : rows) {
+            if (r.ending.sql == null) continue;
+            sb.append(String.format(Locale.ROOT, "%nStatements of the sweep that ends %d of %d sessions, by kind (first 90 characters):%n%n",
+                    r.expired, r.sessions));
+            sb.append("| statement | ending sweep | sweep with none expired |\n|---|---:|---:|\n");
+            Map<String, Long> idleKinds = r.idle.sql.kinds();
+            r.ending.sql.kinds().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(k -> sb.append(String.format(Locale.ROOT, "| `%s` | %d | %d |%n", k.getKey().replace("|", "\\|"),
+                            k.getValue(), idleKinds.getOrDefault(k.getKey(), 0L))));
+            idleKinds.keySet().stream().filter(k -> !r.ending.sql.kinds().containsKey(k))
+                    .forEach(k -> sb.append(String.format(Locale.ROOT, "| `%s` | 0 | %d |%n", k.replace("|", "\\|"), idleKinds.get(k))));
         }
         System.out.println(sb);
         Path out = Path.of(System.getProperty("bench.out", "target/benchmarks/sweep.md"));
@@ -71,7 +106,19 @@ class SweepBench {
         Files.writeString(out, sb.toString());
     }
 
-    private Row run(KeycloakServer server, TestRealm realm, int sessions, double fraction) {
+    /** Where and how to count Keycloak's statements: PostgreSQL runs with {@code -Dit.db.log-statements=true} only. */
+    record Statements(Path log, String database) {
+        static Optional<Statements> of(KeycloakServer server) throws Exception {
+            if (!Boolean.getBoolean("it.db.log-statements")) return Optional.empty();
+            Optional<java.sql.Connection> c = server.openDatabase();
+            if (c.isEmpty()) throw new AssertionError("-Dit.db.log-statements=true needs -Dit.db=postgres");
+            try (java.sql.Connection connection = c.get()) {
+                return Optional.of(new Statements(PostgresLog.path(), connection.getCatalog()));
+            }
+        }
+    }
+
+    private Row run(KeycloakServer server, TestRealm realm, Optional<Statements> statements, int sessions, double fraction) {
         realm.setAttributes(Map.of("bastion.session.maxSeconds", String.valueOf(366 * 86400)));
         TestRealm.User user = realm.createUser("sweep-" + sessions + "-" + (int) (fraction * 100), false);
         int expired = (int) Math.round(sessions * fraction);
@@ -79,20 +126,38 @@ class SweepBench {
         create(realm, user, expired);
         realm.setClockOffset(0);
         create(realm, user, sessions - expired);
+        long logFrom = statements.map(st -> PostgresLog.size(st.log())).orElse(0L);
 
+        // The first sweep after the sessions exist may have started while they were being created: measure the second.
         int before = lines(server).size();
-        Matcher idle = awaitLine(server, before, m -> true);
-        long idleMillis = Long.parseLong(idle.group(4));
+        awaitLine(server, before, m -> true);
+        String idleLine = awaitLine(server, before + 1, m -> true);
+        Sweep idle = sweep(idleLine, statements, logFrom);
 
         int mark = lines(server).size();
         realm.setAttributes(Map.of("bastion.session.maxSeconds", "43200"));
-        Matcher sweep = awaitLine(server, mark, m -> Long.parseLong(m.group(3)) >= expired);
+        String endingLine = awaitLine(server, mark, m -> Long.parseLong(m.group(3)) >= expired);
+        Sweep ending = sweep(endingLine, statements, logFrom);
         realm.admin().users().delete(user.id()).close();
         Map<String, String> reset = new HashMap<>();
         reset.put("bastion.session.maxSeconds", null);
         realm.setAttributes(reset);
-        return new Row(sessions, expired, Long.parseLong(sweep.group(1)), Long.parseLong(sweep.group(2)),
-                Long.parseLong(sweep.group(3)), Long.parseLong(sweep.group(4)), idleMillis);
+        return new Row(sessions, expired, ending, idle);
+    }
+
+    /** The sweep a debug line reports, with the statements PostgreSQL logged from its start to its line. */
+    private static Sweep sweep(String line, Optional<Statements> statements, long logFrom) {
+        Matcher m = LINE.matcher(line);
+        if (!m.find()) throw new AssertionError("not a sweep line: " + line);
+        long millis = Long.parseLong(m.group(4));
+        PostgresLog.Statements sql = statements.map(st -> {
+            Instant end = LocalDateTime.parse(line.substring(0, 23), KEYCLOAK_STAMP).toInstant(ZoneOffset.UTC);
+            // Both clocks are this machine's, logged to the millisecond; 10 ms either side absorbs the rounding.
+            Instant start = end.minusMillis(millis + 10);
+            // PostgreSQL logs a statement as it starts executing it, so the sweep's lines are all written by now.
+            return PostgresLog.count(st.log(), logFrom, st.database(), start, end.plusMillis(10));
+        }).orElse(null);
+        return new Sweep(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), millis, sql);
     }
 
     private static void create(TestRealm realm, TestRealm.User user, int count) {
@@ -107,12 +172,12 @@ class SweepBench {
         return server.log().lines().filter(l -> l.contains("Bastion session-limit sweep: read")).toList();
     }
 
-    private static Matcher awaitLine(KeycloakServer server, int after, java.util.function.Predicate<Matcher> accept) {
+    private static String awaitLine(KeycloakServer server, int after, java.util.function.Predicate<Matcher> accept) {
         return Poll.until("a sweep line", Duration.ofMinutes(10), () -> {
             List<String> all = lines(server);
             for (String l : all.subList(Math.min(after, all.size()), all.size())) {
                 Matcher m = LINE.matcher(l);
-                if (m.find() && accept.test(m)) return Optional.of(m);
+                if (m.find() && accept.test(m)) return Optional.of(l);
             }
             return Optional.empty();
         });

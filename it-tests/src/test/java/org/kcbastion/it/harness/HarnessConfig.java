@@ -11,7 +11,9 @@ import java.util.List;
  * The harness settings, all system properties set by failsafe (see it-tests/pom.xml) and overridable with -D:
  * {@code it.server} (process|container), {@code it.db} (h2|postgres), {@code it.db.url} (a PostgreSQL server URL
  * ending in '/', default {@code jdbc:postgresql://127.0.0.1:5432/}; a fresh database is created on it per run),
- * {@code it.db.user} (postgres), {@code it.db.password} (empty), {@code it.keycloak.options} (extra server options).
+ * {@code it.db.user} (postgres), {@code it.db.password} (empty), {@code it.db.log-statements} (false; true makes
+ * PostgreSQL log every statement of that database, for {@link PostgresLog}), {@code it.keycloak.options} (extra server
+ * options).
  */
 record HarnessConfig(String server, String db, String dbServerUrl, String dbUser, String dbPassword, Path keycloakHome,
                      String keycloakVersion, Path bastionJar, Path testProvidersJar, Path workDir,

@@ -262,6 +262,8 @@ final class ProcessKeycloakServer implements KeycloakServer {
             String name = "bastion_it_" + System.currentTimeMillis();
             String server = config.dbServerUrl();
             config.onPostgresServer("CREATE DATABASE " + name);
+            // For benchmarks that count statements (PostgresLog); set before Keycloak opens its first connection.
+            if (Boolean.getBoolean("it.db.log-statements")) config.onPostgresServer("ALTER DATABASE " + name + " SET log_statement = 'all'");
             return new Database() {
                 public List<String> keycloakOptions() {
                     List<String> options = new ArrayList<>(List.of("--db=postgres", "--db-url=" + server + name,

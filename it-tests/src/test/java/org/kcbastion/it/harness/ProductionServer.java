@@ -2,7 +2,6 @@ package org.kcbastion.it.harness;
 
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,48 +129,9 @@ public final class ProductionServer extends LaunchedServer {
         }
     }
 
-    /** Where PostgreSQL writes its log on Debian ({@code -Dbench.pg.log} overrides). */
-    public static Path postgresLog() {
-        String configured = System.getProperty("bench.pg.log", "");
-        if (!configured.isBlank()) return Path.of(configured);
-        try (Stream<Path> logs = Files.list(Path.of("/var/log/postgresql"))) {
-            return logs.filter(p -> p.getFileName().toString().matches("postgresql-\\d+-main\\.log")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no PostgreSQL log under /var/log/postgresql; set -Dbench.pg.log"));
-        } catch (IOException e) {
-            throw new AssertionError("cannot read /var/log/postgresql (set -Dbench.pg.log): " + e, e);
-        }
-    }
-
-    /** Statements PostgreSQL logged for this server's database; {@code kinds} counts them by their first 90 characters. */
-    public record Statements(long statements, long commits, Map<String, Long> kinds) {
-    }
-
     /** Counts what PostgreSQL logged for this database from byte {@code from} of its log on. */
-    public Statements statementsSince(Path pgLog, long from) {
-        String marker = "@" + database + " LOG:  ";
-        long statements = 0;
-        long commits = 0;
-        Map<String, Long> kinds = new java.util.TreeMap<>();
-        try (RandomAccessFile f = new RandomAccessFile(pgLog.toFile(), "r")) {
-            f.seek(from);
-            byte[] rest = new byte[(int) (f.length() - from)];
-            f.readFully(rest);
-            for (String line : new String(rest, StandardCharsets.UTF_8).split("\n")) {
-                int at = line.indexOf(marker);
-                if (at < 0) continue;
-                String what = line.substring(at + marker.length());
-                if (!what.startsWith("execute ") && !what.startsWith("statement: ")) continue;
-                String sqlText = what.substring(what.indexOf(": ") + 2).trim();
-                if (sqlText.equalsIgnoreCase("COMMIT")) commits++;
-                else if (!sqlText.equalsIgnoreCase("BEGIN") && !sqlText.equalsIgnoreCase("ROLLBACK")) {
-                    statements++;
-                    kinds.merge(sqlText.substring(0, Math.min(90, sqlText.length())), 1L, Long::sum);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new Statements(statements, commits, kinds);
+    public PostgresLog.Statements statementsSince(Path pgLog, long from) {
+        return PostgresLog.count(pgLog, from, database);
     }
 
     public Optional<Connection> openDatabase() {
