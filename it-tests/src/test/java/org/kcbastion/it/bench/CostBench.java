@@ -65,6 +65,9 @@ class CostBench {
     static final String PASSWORD = "Bench-Password-1";
     static final int REPS = Integer.getInteger("bench.reps", 3);
     static final int ROUNDS = Integer.getInteger("bench.rounds", 16);
+    /** Rounds go on past {@link #ROUNDS} until the ratio's 95% interval is within ±{@link #AB_PRECISION}, up to this. */
+    static final int MAX_ROUNDS = Integer.getInteger("bench.rounds.max", 48);
+    static final double AB_PRECISION = 0.05;
     static final int ROUND_SECONDS = Integer.getInteger("bench.seconds", 6);
     static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup.seconds", 20);
     static final int HEAP_SESSIONS = Integer.getInteger("bench.heap.sessions", 10_000);
@@ -360,11 +363,15 @@ class CostBench {
         }
     }
 
-    /** Rounds of {stock, bastion} ops/s, the order alternating; one unrecorded warm-up round each. */
+    /**
+     * Rounds of {stock, bastion} ops/s, the order alternating; one unrecorded warm-up round each. At least
+     * {@link #ROUNDS}, then more until the 95% interval of the ratio is within ±{@link #AB_PRECISION} of it (or
+     * {@link #MAX_ROUNDS}): round-to-round noise differs per operation, so a fixed count over- or under-serves some.
+     */
     static List<double[]> abRounds(List<Target> targets, String op) throws Exception {
         for (Target t : targets) throughput(t, op, Duration.ofSeconds(WARMUP_SECONDS));
         List<double[]> rounds = new ArrayList<>();
-        for (int r = 0; r < ROUNDS; r++) {
+        for (int r = 0; r < MAX_ROUNDS && (r < ROUNDS || relativeHalfWidth(rounds) > AB_PRECISION); r++) {
             double[] pair = new double[2];
             int first = r % 2;
             pair[first] = throughput(targets.get(first), op, Duration.ofSeconds(ROUND_SECONDS));
@@ -373,6 +380,13 @@ class CostBench {
             rounds.add(pair);
         }
         return rounds;
+    }
+
+    /** Half-width of the ratio's 95% interval, relative to the ratio. */
+    static double relativeHalfWidth(List<double[]> rounds) {
+        List<Double> ratios = rounds.stream().map(p -> p[1] / p[0]).toList();
+        if (ratios.size() < 2) return Double.POSITIVE_INFINITY;
+        return t95(ratios.size()) * sd(ratios) / Math.sqrt(ratios.size()) / mean(ratios);
     }
 
     // ---------------------------------------------------------------- heap
@@ -420,9 +434,16 @@ class CostBench {
     }
 
     /** Student's t, two-sided 95%, for n - 1 degrees of freedom up to 12. */
+    /** Student's t, 97.5% quantile, for the mean of {@code n} values ({@code n - 1} degrees of freedom). */
     static double t95(int n) {
-        double[] t = {Double.NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179};
-        return n - 1 < t.length ? t[n - 1] : 1.96;
+        double[] t = {Double.NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+                2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
+                2.048, 2.045, 2.042};
+        int df = n - 1;
+        if (df < t.length) return t[df];
+        // Past 30 degrees of freedom: the Cornish-Fisher expansion around the normal quantile, within 0.001 of the table.
+        double z = 1.959964;
+        return z + (z * z * z + z) / (4.0 * df) + (5 * Math.pow(z, 5) + 16 * z * z * z + 3 * z) / (96.0 * df * df);
     }
 
     /**
@@ -536,9 +557,10 @@ class CostBench {
             row.put("ratio_ci95", List.of(round(m - half, 4), round(m + half, 4)));
             ab.add(row);
             boolean met = m - half > 0.95 || (m - half <= 1.0 && m + half >= 1.0);
-            abRows.append(String.format(Locale.ROOT, "| %s | %d × %d s | %.1f | %.1f | %.3f | %.3f to %.3f | %s |%n", e.getKey(), ratios.size(),
+            row.put("ratio_ci95_relative_half_width", round(half / m, 4));
+            abRows.append(String.format(Locale.ROOT, "| %s | %d × %d s | %.1f | %.1f | %.3f | %.3f to %.3f | ±%.1f%% | %s |%n", e.getKey(), ratios.size(),
                     ROUND_SECONDS, mean(e.getValue().stream().map(p -> p[0]).toList()), mean(e.getValue().stream().map(p -> p[1]).toList()),
-                    m, m - half, m + half, met ? "met" : "**missed**"));
+                    m, m - half, m + half, 100 * half / m, met ? "met" : "**missed**"));
         }
         json.put("ab_throughput", ab);
         Map<String, Object> heap = new LinkedHashMap<>();
@@ -626,14 +648,15 @@ class CostBench {
 
                 ## A/B throughput
 
-                The servers take turns, one at a time (the other idle), %d rounds of %d s per operation after a %d s
-                warm-up each; the first server alternates. Refresh and offline refresh: 8 client threads, each with its own
+                The servers take turns, one at a time (the other idle), rounds of %d s per operation after a %d s
+                warm-up each; the first server alternates. At least %d rounds, then more until the 95%% interval is
+                within ±5%% of the ratio, at most %d (the interval of a run stopped this way is slightly optimistic). Refresh and offline refresh: 8 client threads, each with its own
                 session; login: 4 threads, each a full authorization-code flow (login page, form post, code exchange).
                 The load generator runs on the same 2 cores. Ratio = Bastion / stock per round; interval = mean ± t(0.975)
                 · sd / √rounds.
 
-                | operation | rounds | stock ops/s (mean) | Bastion ops/s (mean) | ratio | 95%% interval | target |
-                |---|---:|---:|---:|---:|---|---|
+                | operation | rounds | stock ops/s (mean) | Bastion ops/s (mean) | ratio | 95%% interval | ± | target |
+                |---|---:|---:|---:|---:|---|---:|---|
                 %s
                 ![A/B throughput ratio](images/bench-ab.png)
 
@@ -654,7 +677,7 @@ class CostBench {
                 abRows.toString().contains("missed") ? "**missed** (see table)" : "met",
                 heapExtra, Math.round(heapPerSession.get(targets.get(1).label())), Math.round(heapPerSession.get(targets.get(0).label())),
                 heapExtra < 512 ? "met" : "**missed**",
-                counterRows, idleText(idle), backgroundText, kindRows, ROUNDS, ROUND_SECONDS, WARMUP_SECONDS, abRows, HEAP_SESSIONS,
+                counterRows, idleText(idle), backgroundText, kindRows, ROUND_SECONDS, WARMUP_SECONDS, ROUNDS, MAX_ROUNDS, abRows, HEAP_SESSIONS,
                 Math.round(heapPerSession.get(targets.get(0).label())), Math.round(heapPerSession.get(targets.get(1).label())), machine());
         Files.writeString(OUT.resolve("benchmarks.md"), md);
         System.out.println(md);
