@@ -1,6 +1,7 @@
 package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -169,6 +170,88 @@ class PolicyIT {
             assertThat(error.path("error").asText()).isEqualTo("step_up_required");
             assertThat(error.path("step_up_url").asText()).contains("/realms/master/bastion/step-up");
             assertThat(attributes(realm)).as("nothing stored").isEqualTo(before);
+        }
+    }
+
+    @Nested
+    @DisplayName("Keycloak's own realm update (PUT /admin/realms/{realm}) changing policy attributes")
+    class RawRealmUpdate {
+
+        static HttpResponse<String> realmCall(TestRealm realm, String token, String method, String body) {
+            try {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(realm.server().baseUrl() + "/admin/realms/" + realm.name()))
+                        .header("Authorization", "Bearer " + token);
+                if (body == null) b.GET();
+                else b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+                return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        static ObjectNode realmRep(TestRealm realm, String token) {
+            HttpResponse<String> r = realmCall(realm, token, "GET", null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return (ObjectNode) Oidc.parse(r.body());
+        }
+
+        @Test
+        @DisplayName("without a fresh step-up: loosening, removing or adding a policy attribute is 401 step_up_required and changes nothing; "
+                + "other edits pass; with a step-up the change is stored")
+        void stepUpForPolicyChanges(TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                String plain = admins.plainToken(admins.admin("manage-realm", "view-realm"));
+                ObjectNode rep = realmRep(realm, plain);
+                assertThat(rep.path("attributes").path("bastion.session.maxSeconds").asText()).isEqualTo("3600");
+
+                rep.put("displayName", "Raw update test");
+                HttpResponse<String> edit = realmCall(realm, plain, "PUT", rep.toString());
+                assertThat(edit.statusCode()).as("an edit that sends the policy back unchanged: %s", edit.body()).isEqualTo(204);
+                assertThat(realm.admin().toRepresentation().getDisplayName()).isEqualTo("Raw update test");
+
+                Map<String, java.util.function.Consumer<ObjectNode>> loosenings = new java.util.LinkedHashMap<>();
+                loosenings.put("raise the SSO cap", a -> a.put("bastion.session.maxSeconds", "864000"));
+                loosenings.put("leave the cap out (Keycloak removes attributes left out)", a -> a.remove("bastion.session.maxSeconds"));
+                loosenings.put("let service accounts impersonate", a -> a.put("bastion.impersonation.allowServiceAccounts", "true"));
+                loosenings.put("turn revocation off", a -> a.put("bastion.revokeOnAdminCredentialChange", false));
+                loosenings.put("null the cap", a -> a.putNull("bastion.session.maxSeconds"));
+                Map<String, String> before = attributes(realm);
+                for (var loosen : loosenings.entrySet()) {
+                    ObjectNode changed = rep.deepCopy();
+                    loosen.getValue().accept((ObjectNode) changed.get("attributes"));
+                    HttpResponse<String> r = realmCall(realm, plain, "PUT", changed.toString());
+                    assertThat(r.statusCode()).as(loosen.getKey() + ": " + r.body()).isEqualTo(401);
+                    assertThat(Oidc.parse(r.body()).path("error").asText()).isEqualTo("step_up_required");
+                    assertThat(r.headers().firstValue("WWW-Authenticate").orElse("")).contains("insufficient_user_authentication");
+                    assertThat(attributes(realm)).as(loosen.getKey() + ": nothing stored").isEqualTo(before);
+                }
+                ObjectNode noAttributes = rep.deepCopy();
+                noAttributes.remove("attributes");
+                noAttributes.put("displayName", "Without attributes");
+                assertThat(realmCall(realm, plain, "PUT", noAttributes.toString()).statusCode())
+                        .as("no attributes at all: Keycloak keeps them, nothing to guard").isEqualTo(204);
+                HttpResponse<String> notJson = realmCall(realm, plain, "PUT", "{\"attributes\": {\"bastion.session.maxSeconds\": ");
+                assertThat(notJson.statusCode()).as(notJson.body()).isEqualTo(400);
+                assertThat(attributes(realm)).isEqualTo(before);
+
+                String viewer = admins.stepUpToken(admins.admin("view-realm"));
+                ObjectNode raised = rep.deepCopy();
+                ((ObjectNode) raised.get("attributes")).put("bastion.session.maxSeconds", "864000");
+                HttpResponse<String> forbidden = realmCall(realm, viewer, "PUT", raised.toString());
+                assertThat(forbidden.statusCode()).as(forbidden.body()).isEqualTo(403);
+                assertThat(attributes(realm)).isEqualTo(before);
+
+                String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm"));
+                HttpResponse<String> allowed = realmCall(realm, stepUp, "PUT", raised.toString());
+                assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(204);
+                assertThat(attributes(realm)).containsEntry("bastion.session.maxSeconds", "864000");
+                assertThat(policy(realm).path("bastion.session.maxSeconds").path("value").asText()).isEqualTo("864000");
+            } finally {
+                Map<String, String> reset = new HashMap<>();
+                reset.put("bastion.session.maxSeconds", null);
+                realm.setAttributes(reset);
+            }
         }
     }
 }

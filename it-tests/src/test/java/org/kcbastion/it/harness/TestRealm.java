@@ -2,6 +2,7 @@ package org.kcbastion.it.harness;
 
 import jakarta.ws.rs.core.Response;
 import org.keycloak.admin.client.CreatedResponseUtil;
+import org.keycloak.admin.client.Keycloak;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
@@ -41,6 +42,7 @@ public final class TestRealm implements AutoCloseable {
     private final BackchannelReceiver backchannel;
     private final Oidc oidc;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Keycloak automation;
 
     private TestRealm(KeycloakServer server, String name, MailServer mail, BackchannelReceiver backchannel) {
         this.server = server;
@@ -120,13 +122,27 @@ public final class TestRealm implements AutoCloseable {
 
     /** Sets realm attributes (e.g. Bastion policy keys); a null value removes the attribute. */
     public void setAttributes(Map<String, String> attributes) {
-        RealmRepresentation rep = admin().toRepresentation();
+        RealmResource realm = automation().realm(name);
+        RealmRepresentation rep = realm.toRepresentation();
         Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
         attributes.forEach((k, v) -> {
             if (v == null) merged.remove(k); else merged.put(k, v);
         });
         rep.setAttributes(merged);
-        admin().update(rep);
+        realm.update(rep);
+    }
+
+    /**
+     * This realm as the harness's service account sees it ({@link PolicyAutomation}): a realm update that changes
+     * Bastion's policy passes the guard without a step-up. The bootstrap admin ({@link #admin()}) would need one.
+     */
+    public RealmResource asAutomation() {
+        return automation().realm(name);
+    }
+
+    private Keycloak automation() {
+        if (automation == null) automation = PolicyAutomation.on(server);
+        return automation;
     }
 
     /** A user with a password, an email address and, when {@code withOtp}, an OTP credential. */
@@ -252,6 +268,7 @@ public final class TestRealm implements AutoCloseable {
         } finally {
             mail.close();
             backchannel.close();
+            if (automation != null) automation.close();
         }
     }
 }
