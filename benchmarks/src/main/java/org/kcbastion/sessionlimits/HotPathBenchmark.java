@@ -86,10 +86,10 @@ public class HotPathBenchmark {
         digests = new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** What every refresh adds: the policy from realm attributes, then the deadline with client and role caps. */
+    /** What every refresh adds: the lifetimes from realm attributes, then the deadline with client and role caps. */
     @Benchmark
     public SessionDeadline refreshDeadline() {
-        return SessionCaps.deadline(BastionPolicy.read(attributes::get), facts);
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.read(attributes::get), facts);
     }
 
     @Benchmark

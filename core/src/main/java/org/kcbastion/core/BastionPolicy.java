@@ -49,6 +49,29 @@ public record BastionPolicy(
         return read(realm::getAttribute);
     }
 
+    /**
+     * The four session lifetimes alone, read exactly as {@link #read} reads them. Every refresh needs these and
+     * nothing else, so it does not parse rate limits, roles and addresses.
+     */
+    public record Lifetimes(int sessionMaxSeconds, int rememberMeMaxSeconds, int offlineMaxSeconds, int impersonationMaxSeconds) {
+
+        public static Lifetimes from(RealmModel realm) {
+            return read(realm::getAttribute);
+        }
+
+        public static Lifetimes read(Function<String, String> attributes) {
+            Reader r = new Reader(attributes);
+            return new Lifetimes(r.seconds(PolicyKey.SESSION_MAX_SECONDS, 60, ONE_YEAR),
+                    r.seconds(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, 60, ONE_YEAR),
+                    r.seconds(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, 60, ONE_YEAR),
+                    r.seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400));
+        }
+    }
+
+    public Lifetimes lifetimes() {
+        return new Lifetimes(sessionMaxSeconds, sessionRememberMeMaxSeconds, sessionOfflineMaxSeconds, impersonationMaxSessionSeconds);
+    }
+
     /** Reads the policy through {@code attributes} (attribute name to raw value, null when unset). */
     public static BastionPolicy read(Function<String, String> attributes) {
         Reader r = new Reader(attributes);

@@ -37,6 +37,8 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
     @Override
     public void filter(ContainerRequestContext request) {
         String method = request.getMethod();
+        // Both credential changes are PUTs; every token request and page load leaves here.
+        if (!"PUT".equals(method)) return;
         String path = request.getUriInfo().getPath();
         Optional<String[]> update = CredentialChange.userUpdateRequest(method, path);
         Optional<String[]> disable = CredentialChange.disableCredentialTypesRequest(method, path);
@@ -64,7 +66,7 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (response.getStatus() / 100 != 2) return;
+        if (response.getStatus() / 100 != 2 || !"PUT".equals(request.getMethod())) return;
         CredentialChange.disableCredentialTypesRequest(request.getMethod(), request.getUriInfo().getPath()).ifPresent(ids -> {
             KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
             if (session == null || !ids[1].equals(session.getAttribute(DISABLES_CREDENTIALS, String.class))) return;

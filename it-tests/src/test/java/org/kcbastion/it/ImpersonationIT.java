@@ -161,6 +161,12 @@ class ImpersonationIT {
                     "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "requested_subject", target.username());
             assertThat(r.status()).as(r.body()).isEqualTo(403);
             assertThat(r.text("error")).isEqualTo("access_denied");
+            // The parameter after 100 KB of padding: a filter that peeked at the first 64 KiB once let it through unread.
+            Oidc.Reply padded = realm.oidc().tokenExchange(app.clientId(), app.secret(), "subject_token", subjectToken,
+                    "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "bastion_padding", "x".repeat(100_000),
+                    "requested_subject", target.username());
+            assertThat(padded.status()).as(padded.body()).isEqualTo(403);
+            assertThat(padded.text("error")).isEqualTo("access_denied");
             assertThat(sessionsOf(realm, target.id())).isZero();
         }
 

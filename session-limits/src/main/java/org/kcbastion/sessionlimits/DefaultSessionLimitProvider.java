@@ -24,7 +24,7 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     @Override
     public SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client) {
-        return SessionCaps.deadline(BastionPolicy.from(realm), facts(session, client));
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client));
     }
 
     static SessionCaps.Facts facts(UserSessionModel session, ClientModel client) {

@@ -23,20 +23,24 @@ final class SessionCaps {
     }
 
     static SessionDeadline deadline(BastionPolicy policy, Facts facts) {
+        return deadline(policy.lifetimes(), facts);
+    }
+
+    static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, Facts facts) {
         long cap;
         String source;
         if (facts.offline()) {
-            cap = policy.sessionOfflineMaxSeconds();
+            cap = lifetimes.offlineMaxSeconds();
             source = "offline";
         } else if (facts.rememberMe()) {
-            cap = policy.sessionRememberMeMaxSeconds();
+            cap = lifetimes.rememberMeMaxSeconds();
             source = "remember_me";
         } else {
-            cap = policy.sessionMaxSeconds();
+            cap = lifetimes.sessionMaxSeconds();
             source = "realm";
         }
-        if (facts.impersonation() && policy.impersonationMaxSessionSeconds() < cap) {
-            cap = policy.impersonationMaxSessionSeconds();
+        if (facts.impersonation() && lifetimes.impersonationMaxSeconds() < cap) {
+            cap = lifetimes.impersonationMaxSeconds();
             source = "impersonation";
         }
         if (facts.clientCap().isPresent() && facts.clientCap().getAsInt() < cap) {

@@ -25,8 +25,12 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
 
     static final String LIMIT_REACHED = "Session reached its maximum lifetime";
 
-    /** The deadline {@link #validateToken} computed, reused by {@link #refreshAccessToken} of the same refresh. */
+    /**
+     * The deadline {@link #validateToken} computed, and the session it is for; reused by {@link #refreshAccessToken}
+     * and {@link #generateRefreshToken} of the same refresh (one provider per request), so a refresh computes it once.
+     */
     private SessionDeadline validated;
+    private UserSessionModel validatedSession;
 
     SessionLimitRefreshTokenProvider(KeycloakSession session) {
         super(session);
@@ -43,7 +47,8 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
             UserSessionModel offline = session.sessions().getOfflineUserSession(realm, userSession.getId());
             if (offline != null) userSession = offline;
         }
-        SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, clientSession.getClient());
+        SessionDeadline deadline = sameSession(userSession, validatedSession) && validated != null ? validated
+                : SessionLimitEnforcer.provider(session).deadline(realm, userSession, clientSession.getClient());
         clamp(ctx.responseBuilder().getAccessToken(), refreshToken, deadline);
         return refreshToken;
     }
@@ -58,6 +63,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         UserSessionModel userSession = validation.userSession;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, client);
         validated = deadline;
+        validatedSession = userSession;
         if (deadline.passed(Time.currentTime())) {
             SessionLimitEnforcer.endInOwnTransaction(session.getKeycloakSessionFactory(), realm.getId(), userSession.getId(),
                     userSession.isOffline(), deadline, "refresh");
@@ -77,6 +83,10 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         }
         clamp(builder.getAccessToken(), builder.getRefreshToken(), deadline);
         return builder;
+    }
+
+    private static boolean sameSession(UserSessionModel a, UserSessionModel b) {
+        return a != null && b != null && a.getId().equals(b.getId()) && a.isOffline() == b.isOffline();
     }
 
     /** No token of the session may be valid past its deadline. */

@@ -115,11 +115,20 @@ public final class ProductionServer extends LaunchedServer {
         return Long.parseLong(m.group(1)) * 1024;
     }
 
-    private static String jcmdRun(Path jcmd, long pid, String what) {
+    /** Runs the JDK's {@code jcmd} against the Keycloak JVM (e.g. {@code JFR.start ...}) and returns what it printed. */
+    public String jcmd(String... command) {
+        ProcessHandle jvm = jvm();
+        Path jcmd = Path.of(jvm.info().command().orElseThrow()).resolveSibling("jcmd");
+        return jcmdRun(jcmd, jvm.pid(), command);
+    }
+
+    private static String jcmdRun(Path jcmd, long pid, String... what) {
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), what).redirectErrorStream(true).start();
+            List<String> command = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+            command.addAll(List.of(what));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("jcmd " + what + " failed: " + out);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("jcmd " + String.join(" ", what) + " failed: " + out);
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,0 +1,110 @@
+package org.kcbastion.it.bench;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.MailServer;
+import org.kcbastion.it.harness.ProductionServer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Not a test: where a production-mode Keycloak with Bastion spends its CPU under refresh load, from a JFR recording
+ * (execution samples). Prints the share of samples with a Bastion frame on the stack, by the outermost Bastion frame
+ * and by the innermost frame. Run with {@code ./bench/profile}; {@code -Dbench.profile.op=offline refresh} for offline
+ * refreshes, {@code -Dbench.profile.bastion=false} for stock Keycloak.
+ */
+@DisplayName("Profile: where the refresh path's CPU goes")
+class ProfileBench {
+
+    @Test
+    void profile() throws Exception {
+        String op = System.getProperty("bench.profile.op", "refresh");
+        boolean withBastion = Boolean.parseBoolean(System.getProperty("bench.profile.bastion", "true"));
+        Path out = Path.of(System.getProperty("bench.out.dir", "target/benchmarks"));
+        Files.createDirectories(out);
+        Path recording = out.resolve("profile-" + (withBastion ? "bastion" : "stock") + "-" + op.replace(' ', '-') + ".jfr").toAbsolutePath();
+        try (MailServer mail = new MailServer();
+             ProductionServer server = ProductionServer.start(withBastion ? "bastion" : "stock", withBastion, withBastion ? List.of(
+                     "--spi-bastion-session-limit--default--sweep-interval=86400",
+                     "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef") : List.of())) {
+            CostBench.Target t = new CostBench.Target(server);
+            CostBench.setUp(t, mail);
+            CostBench.throughput(t, op, Duration.ofSeconds(20));
+            System.out.println(server.jcmd("JFR.start", "name=bench", "settings=profile"));
+            double rate = CostBench.throughput(t, op, Duration.ofSeconds(Integer.getInteger("bench.profile.seconds", 30)));
+            System.out.println(server.jcmd("JFR.dump", "name=bench", "filename=" + recording));
+            server.jcmd("JFR.stop", "name=bench");
+            System.out.printf(Locale.ROOT, "%s: %.1f %s/s while recording%n", server.name(), rate, op);
+        }
+        report(recording);
+    }
+
+    static void report(Path recording) throws Exception {
+        long samples = 0;
+        long withBastion = 0;
+        long own = 0;
+        Map<String, Long> ownByFrame = new HashMap<>();
+        Map<String, Long> outermost = new HashMap<>();
+        Map<String, Long> innermost = new HashMap<>();
+        Map<String, Long> bastionFrames = new HashMap<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
+            samples++;
+            List<RecordedFrame> frames = e.getStackTrace().getFrames();
+            String outer = null;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (RecordedFrame f : frames) {
+                String name = name(f);
+                if (name.startsWith("org.kcbastion")) {
+                    outer = name;
+                    if (seen.add(name)) bastionFrames.merge(name, 1L, Long::sum);
+                }
+            }
+            for (int i = 0; i < frames.size(); i++) {
+                if (!name(frames.get(i)).startsWith("org.kcbastion")) continue;
+                // The innermost Bastion frame. Calling Keycloak's own refresh (super) is Keycloak's work, whatever wraps it.
+                boolean keycloaksWork = i > 0 && frames.get(i - 1).getMethod().getType().getName().equals(SUPER);
+                if (!keycloaksWork) {
+                    own++;
+                    ownByFrame.merge(name(frames.get(i)), 1L, Long::sum);
+                }
+                break;
+            }
+            if (outer != null) {
+                withBastion++;
+                outermost.merge(outer, 1L, Long::sum);
+                if (!frames.isEmpty()) innermost.merge(name(frames.get(0)), 1L, Long::sum);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%d execution samples, %d (%.2f%%) with a Bastion frame on the stack%n", samples, withBastion,
+                100.0 * withBastion / Math.max(1, samples));
+        System.out.printf(Locale.ROOT, "Bastion's own work (not Keycloak's refresh called through Bastion's provider): %d (%.2f%%)%n",
+                own, 100.0 * own / Math.max(1, samples));
+        print("Bastion's own work, by innermost Bastion frame", ownByFrame, samples);
+        print("by outermost Bastion frame", outermost, samples);
+        print("every Bastion frame (inclusive)", bastionFrames, samples);
+        print("innermost frame of those samples", innermost, samples);
+    }
+
+    /** What Bastion's refresh-token provider extends; its frames below a Bastion frame are Keycloak's own refresh. */
+    static final String SUPER = "org.keycloak.protocol.oidc.refresh.DefaultRefreshTokenProvider";
+
+    static String name(RecordedFrame f) {
+        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+    }
+
+    static void print(String title, Map<String, Long> counts, long samples) {
+        System.out.println(title + ":");
+        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %6d  %6.2f%%  %s%n", e.getValue(), 100.0 * e.getValue() / samples, e.getKey()));
+    }
+}
