@@ -142,6 +142,8 @@ public final class TestRealm implements AutoCloseable {
 
     private Keycloak automation() {
         if (automation == null) automation = PolicyAutomation.on(server);
+        // A fresh token each time: tests shift Keycloak's clock, which makes a cached one look expired or not yet valid.
+        automation.tokenManager().grantToken();
         return automation;
     }
 
