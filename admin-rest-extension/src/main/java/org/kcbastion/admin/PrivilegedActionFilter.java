@@ -39,7 +39,10 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
         if (!"POST".equals(request.getMethod())) return;
-        Matcher m = IMPERSONATION.matcher(request.getUriInfo().getPath());
+        String path = request.getUriInfo().getPath();
+        // Every token request is a POST too: leave before the pattern unless the path can be the one.
+        if (!path.contains("/impersonation")) return;
+        Matcher m = IMPERSONATION.matcher(path);
         if (!m.matches()) return;
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         if (session == null || !Profile.isFeatureEnabled(Profile.Feature.IMPERSONATION)) return;
