@@ -44,36 +44,32 @@ class ProfileBench {
             CostBench.Target t = new CostBench.Target(server);
             CostBench.setUp(t, mail);
             CostBench.throughput(t, op, Duration.ofSeconds(20));
-            System.out.println(server.jcmd("JFR.start", "name=bench", "settings=profile"));
-            double rate = CostBench.throughput(t, op, Duration.ofSeconds(Integer.getInteger("bench.profile.seconds", 30)));
-            System.out.println(server.jcmd("JFR.dump", "name=bench", "filename=" + recording));
-            server.jcmd("JFR.stop", "name=bench");
+            double rate = record(t, op, Integer.getInteger("bench.profile.seconds", 30), recording);
             System.out.printf(Locale.ROOT, "%s: %.1f %s/s while recording%n", server.name(), rate, op);
         }
         report(recording);
     }
 
-    static void report(Path recording) throws Exception {
+    /** Execution samples of one recording: all, those with a Bastion frame, and Bastion's own work by frame. */
+    record Profile(long samples, long withBastion, long own, Map<String, Long> ownByFrame, Map<String, Long> outermost,
+                   Map<String, Long> inclusive) {
+
+        double ownShare() {
+            return (double) own / Math.max(1, samples);
+        }
+    }
+
+    static Profile analyse(Path recording) throws Exception {
         long samples = 0;
         long withBastion = 0;
         long own = 0;
         Map<String, Long> ownByFrame = new HashMap<>();
         Map<String, Long> outermost = new HashMap<>();
-        Map<String, Long> innermost = new HashMap<>();
         Map<String, Long> bastionFrames = new HashMap<>();
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
             samples++;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
-            String outer = null;
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (RecordedFrame f : frames) {
-                String name = name(f);
-                if (name.startsWith("org.kcbastion")) {
-                    outer = name;
-                    if (seen.add(name)) bastionFrames.merge(name, 1L, Long::sum);
-                }
-            }
             for (int i = 0; i < frames.size(); i++) {
                 if (!name(frames.get(i)).startsWith("org.kcbastion")) continue;
                 // The innermost Bastion frame. Calling Keycloak's own refresh (super) is Keycloak's work, whatever wraps it.
@@ -84,20 +80,41 @@ class ProfileBench {
                 }
                 break;
             }
+            String outer = null;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (RecordedFrame f : frames) {
+                String name = name(f);
+                if (name.startsWith("org.kcbastion")) {
+                    outer = name;
+                    if (seen.add(name)) bastionFrames.merge(name, 1L, Long::sum);
+                }
+            }
             if (outer != null) {
                 withBastion++;
                 outermost.merge(outer, 1L, Long::sum);
-                if (!frames.isEmpty()) innermost.merge(name(frames.get(0)), 1L, Long::sum);
             }
         }
-        System.out.printf(Locale.ROOT, "%d execution samples, %d (%.2f%%) with a Bastion frame on the stack%n", samples, withBastion,
-                100.0 * withBastion / Math.max(1, samples));
+        return new Profile(samples, withBastion, own, ownByFrame, outermost, bastionFrames);
+    }
+
+    static void report(Path recording) throws Exception {
+        Profile p = analyse(recording);
+        System.out.printf(Locale.ROOT, "%d execution samples, %d (%.2f%%) with a Bastion frame on the stack%n", p.samples(), p.withBastion(),
+                100.0 * p.withBastion() / Math.max(1, p.samples()));
         System.out.printf(Locale.ROOT, "Bastion's own work (not Keycloak's refresh called through Bastion's provider): %d (%.2f%%)%n",
-                own, 100.0 * own / Math.max(1, samples));
-        print("Bastion's own work, by innermost Bastion frame", ownByFrame, samples);
-        print("by outermost Bastion frame", outermost, samples);
-        print("every Bastion frame (inclusive)", bastionFrames, samples);
-        print("innermost frame of those samples", innermost, samples);
+                p.own(), 100 * p.ownShare());
+        print("Bastion's own work, by innermost Bastion frame", p.ownByFrame(), p.samples());
+        print("by outermost Bastion frame", p.outermost(), p.samples());
+        print("every Bastion frame (inclusive)", p.inclusive(), p.samples());
+    }
+
+    /** Records {@code seconds} of {@code op} load on {@code t} with JFR's profiling settings into {@code file}. */
+    static double record(CostBench.Target t, String op, int seconds, Path file) throws Exception {
+        t.server.jcmd("JFR.start", "name=bench", "settings=profile");
+        double rate = CostBench.throughput(t, op, Duration.ofSeconds(seconds));
+        t.server.jcmd("JFR.dump", "name=bench", "filename=" + file.toAbsolutePath());
+        t.server.jcmd("JFR.stop", "name=bench");
+        return rate;
     }
 
     /**
