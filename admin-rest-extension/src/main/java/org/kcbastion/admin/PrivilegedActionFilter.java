@@ -16,11 +16,11 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.services.resources.admin.AdminAuth;
-import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,16 +49,9 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
         if (!Ids.plausible(m.group(1))) return;
         RealmModel realm = session.realms().getRealmByName(m.group(1));
         if (realm == null) return;
-        AdminAuth admin;
-        RealmModel contextRealm = session.getContext().getRealm();
-        try {
-            admin = AdminRoot.authenticateRealmAdminRequest(session);
-        } catch (RuntimeException e) {
-            return;
-        } finally {
-            // Keycloak's own admin resources set the realm again; leave the context as the filter found it.
-            session.getContext().setRealm(contextRealm);
-        }
+        Optional<AdminAuth> authenticated = AdminRequests.authenticate(session);
+        if (authenticated.isEmpty()) return;
+        AdminAuth admin = authenticated.get();
         if (!Ids.plausible(m.group(2))) {
             // Keycloak would pass it to the database, which fails on a NUL byte: answer as for any unknown user.
             request.abortWith(ApiError.response(jakarta.ws.rs.core.Response.Status.NOT_FOUND, "user_not_found", "No user with this id"));

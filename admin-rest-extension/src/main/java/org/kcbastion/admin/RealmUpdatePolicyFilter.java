@@ -13,7 +13,6 @@ import org.kcbastion.core.RequestBodies;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.resources.admin.AdminAuth;
-import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,16 +47,9 @@ public final class RealmUpdatePolicyFilter implements ContainerRequestFilter {
         if (session == null) return;
         RealmModel realm = session.realms().getRealmByName(m.group(1));
         if (realm == null) return;
-        AdminAuth admin;
-        RealmModel contextRealm = session.getContext().getRealm();
-        try {
-            admin = AdminRoot.authenticateRealmAdminRequest(session);
-        } catch (RuntimeException e) {
-            // No valid admin token: Keycloak answers 401 itself.
-            return;
-        } finally {
-            session.getContext().setRealm(contextRealm);
-        }
+        Optional<AdminAuth> authenticated = AdminRequests.authenticate(session);
+        if (authenticated.isEmpty()) return;
+        AdminAuth admin = authenticated.get();
         if (!request.hasEntity()) return;
         byte[] body = RequestBodies.peek(request, MAX_BODY_BYTES);
         if (body == null) {
