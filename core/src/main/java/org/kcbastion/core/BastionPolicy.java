@@ -61,10 +61,8 @@ public record BastionPolicy(
 
         public static Lifetimes read(Function<String, String> attributes) {
             Reader r = new Reader(attributes);
-            return new Lifetimes(r.seconds(PolicyKey.SESSION_MAX_SECONDS, 60, ONE_YEAR),
-                    r.seconds(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, 60, ONE_YEAR),
-                    r.seconds(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, 60, ONE_YEAR),
-                    r.seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400));
+            return new Lifetimes(r.sessionCap(PolicyKey.SESSION_MAX_SECONDS), r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
+                    r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS), r.impersonationMaxSession());
         }
     }
 
@@ -78,15 +76,15 @@ public record BastionPolicy(
         return new BastionPolicy(
                 r.seconds(PolicyKey.STEP_UP_MAX_AGE_SECONDS, 10, 3600),
                 r.bool(PolicyKey.IMPERSONATION_REQUIRE_REASON),
-                r.seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400),
+                r.impersonationMaxSession(),
                 r.value(PolicyKey.IMPERSONATION_PROTECTED_ROLES, BastionPolicy::parseRoles),
                 r.bool(PolicyKey.IMPERSONATION_NOTIFY_USER),
                 r.value(PolicyKey.RATE_LIMIT_IMPERSONATION, ImpersonationLimits::parse),
                 r.bool(PolicyKey.IMPERSONATION_ALLOW_SERVICE_ACCOUNTS),
                 r.bool(PolicyKey.REVOKE_ON_ADMIN_CREDENTIAL_CHANGE),
-                r.seconds(PolicyKey.SESSION_MAX_SECONDS, 60, ONE_YEAR),
-                r.seconds(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, 60, ONE_YEAR),
-                r.seconds(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, 60, ONE_YEAR),
+                r.sessionCap(PolicyKey.SESSION_MAX_SECONDS),
+                r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
+                r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS),
                 r.value(PolicyKey.SECURITY_CONTACT, BastionPolicy::parseContact),
                 r.problems);
     }
@@ -176,6 +174,15 @@ public record BastionPolicy(
                 case "false" -> false;
                 default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
             });
+        }
+
+        /** The realm, remember-me and offline caps: 60 s up to 366 days. */
+        int sessionCap(PolicyKey key) {
+            return seconds(key, MIN_CAP_SECONDS, ONE_YEAR);
+        }
+
+        int impersonationMaxSession() {
+            return seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400);
         }
 
         int seconds(PolicyKey key, int min, int max) {

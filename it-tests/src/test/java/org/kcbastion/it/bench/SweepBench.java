@@ -64,7 +64,7 @@ class SweepBench {
 
     @Test
     void measure(KeycloakServer server, TestRealm realm) throws Exception {
-        Optional<Statements> statements = Statements.of(server);
+        Optional<StatementLog> statements = StatementLog.of(server);
         List<Row> rows = new ArrayList<>();
         String sizes = System.getProperty("bench.sweep.sizes", "1000:0.01,1000:0.5,10000:0.01,10000:0.5,100000:0.01,100000:0.5");
         for (String spec : sizes.split(",")) {
@@ -107,18 +107,18 @@ class SweepBench {
     }
 
     /** Where and how to count Keycloak's statements: PostgreSQL runs with {@code -Dit.db.log-statements=true} only. */
-    record Statements(Path log, String database) {
-        static Optional<Statements> of(KeycloakServer server) throws Exception {
+    record StatementLog(Path log, String database) {
+        static Optional<StatementLog> of(KeycloakServer server) throws Exception {
             if (!Boolean.getBoolean("it.db.log-statements")) return Optional.empty();
             Optional<java.sql.Connection> c = server.openDatabase();
             if (c.isEmpty()) throw new AssertionError("-Dit.db.log-statements=true needs -Dit.db=postgres");
             try (java.sql.Connection connection = c.get()) {
-                return Optional.of(new Statements(PostgresLog.path(), connection.getCatalog()));
+                return Optional.of(new StatementLog(PostgresLog.path(), connection.getCatalog()));
             }
         }
     }
 
-    private Row run(KeycloakServer server, TestRealm realm, Optional<Statements> statements, int sessions, double fraction) {
+    private Row run(KeycloakServer server, TestRealm realm, Optional<StatementLog> statements, int sessions, double fraction) {
         realm.setAttributes(Map.of("bastion.session.maxSeconds", String.valueOf(366 * 86400)));
         TestRealm.User user = realm.createUser("sweep-" + sessions + "-" + (int) (fraction * 100), false);
         int expired = (int) Math.round(sessions * fraction);
@@ -146,7 +146,7 @@ class SweepBench {
     }
 
     /** The sweep a debug line reports, with the statements PostgreSQL logged from its start to its line. */
-    private static Sweep sweep(String line, Optional<Statements> statements, long logFrom) {
+    private static Sweep sweep(String line, Optional<StatementLog> statements, long logFrom) {
         Matcher m = LINE.matcher(line);
         if (!m.find()) throw new AssertionError("not a sweep line: " + line);
         long millis = Long.parseLong(m.group(4));

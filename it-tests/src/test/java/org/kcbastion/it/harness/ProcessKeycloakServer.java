@@ -28,30 +28,19 @@ import java.util.stream.Stream;
  * Keycloak from the official distribution (unpacked by Maven under {@code target/}), run as a child process with
  * {@code kc.sh start-dev} on free loopback ports. This is the default backend: it needs no Docker.
  */
-final class ProcessKeycloakServer implements KeycloakServer {
+final class ProcessKeycloakServer extends LaunchedServer {
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /** The session-limit sweeper's interval on the test server. */
     static final int SWEEP_INTERVAL_SECONDS = 3;
 
-    private final Process process;
-    private final Path logFile;
-    private final String baseUrl;
-    private final String managementUrl;
-    private final Keycloak admin;
-    private final double startSeconds;
     private final Database database;
 
     private ProcessKeycloakServer(Process process, Path logFile, String baseUrl, String managementUrl, double startSeconds,
                                   Database database) {
-        this.process = process;
-        this.logFile = logFile;
-        this.baseUrl = baseUrl;
-        this.managementUrl = managementUrl;
-        this.startSeconds = startSeconds;
+        super("keycloak", process, logFile, baseUrl, managementUrl, startSeconds);
         this.database = database;
-        this.admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
     }
 
     static KeycloakServer start(HarnessConfig config) {
@@ -82,32 +71,15 @@ final class ProcessKeycloakServer implements KeycloakServer {
         command.addAll(config.extraServerOptions());
 
         Path logFile = config.workDir().resolve("keycloak.log");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(home.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(logFile.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
-        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
-
-        long launched = System.nanoTime();
-        Process process;
+        Started started;
         try {
-            process = builder.start();
-        } catch (IOException e) {
-            database.drop();
-            throw new UncheckedIOException("Could not launch " + command, e);
-        }
-        try {
-            awaitReady(process, managementPort, logFile);
+            started = launch("keycloak", home, command, Map.of(), logFile, managementPort);
         } catch (AssertionError | RuntimeException e) {
-            stop(process);
             database.drop();
             throw e;
         }
-        double seconds = (System.nanoTime() - launched) / 1e9;
-        return new ProcessKeycloakServer(process, logFile, "http://127.0.0.1:" + httpPort, "http://127.0.0.1:" + managementPort,
-                seconds, database);
+        return new ProcessKeycloakServer(started.process(), logFile, "http://127.0.0.1:" + httpPort, "http://127.0.0.1:" + managementPort,
+                started.seconds(), database);
     }
 
     static void awaitReady(Process process, int managementPort, Path logFile) {
@@ -165,39 +137,12 @@ final class ProcessKeycloakServer implements KeycloakServer {
     }
 
     @Override
-    public String managementUrl() {
-        return managementUrl;
-    }
-
-    @Override
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    @Override
-    public Keycloak admin() {
-        return admin;
-    }
-
-    @Override
-    public String log() {
-        try {
-            return Files.readString(logFile, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @Override
-    public double startSeconds() {
-        return startSeconds;
-    }
-
-    @Override
     public void close() {
-        admin.close();
-        stop(process);
-        database.drop();
+        try {
+            stop();
+        } finally {
+            database.drop();
+        }
     }
 
     /** SIGTERM to kc.sh (it forwards it to the JVM), then SIGKILL to whatever is left after the deadline. */
