@@ -36,13 +36,22 @@ final class PolicyUpdate {
      * @throws Invalid for the first unknown attribute or bad value
      */
     static Map<PolicyKey, String> validate(RealmModel realm, Map<String, String> fields) {
+        return validate(realm, fields, true);
+    }
+
+    /** {@link #validate} for a realm that does not exist yet: protected roles cannot be looked up. */
+    static Map<PolicyKey, String> validateValues(Map<String, String> fields) {
+        return validate(null, fields, false);
+    }
+
+    private static Map<PolicyKey, String> validate(RealmModel realm, Map<String, String> fields, boolean rolesExist) {
         Map<PolicyKey, String> changes = new LinkedHashMap<>();
         for (Map.Entry<String, String> field : fields.entrySet()) {
             PolicyKey key = PolicyKey.byAttribute(field.getKey())
                     .orElseThrow(() -> new Invalid(field.getKey(), "is not a Bastion policy attribute (see GET policy for the list)"));
             String value = field.getValue() == null ? null : field.getValue().strip();
             Optional<String> problem = BastionPolicy.validate(key, value);
-            if (problem.isEmpty() && key == PolicyKey.IMPERSONATION_PROTECTED_ROLES && value != null) {
+            if (problem.isEmpty() && rolesExist && key == PolicyKey.IMPERSONATION_PROTECTED_ROLES && value != null) {
                 problem = missingRole(realm, value);
             }
             if (problem.isPresent()) throw new Invalid(field.getKey(), problem.get());

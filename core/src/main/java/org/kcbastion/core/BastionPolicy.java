@@ -1,6 +1,7 @@
 package org.kcbastion.core;
 
 import org.keycloak.models.RealmModel;
+import org.keycloak.utils.EmailValidationUtil;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -109,6 +110,7 @@ public record BastionPolicy(
     /** The attribute that caps sessions per client (client attribute) and per role (role attribute). */
     public static final String CAP_ATTRIBUTE = "bastion.session.maxSeconds";
     public static final int MIN_CAP_SECONDS = 60;
+    public static final int MAX_CAP_SECONDS = 366 * 86400;
 
     /**
      * A per-client or per-role cap: a whole number of seconds from 60 to 366 days. Anything else is not a cap, and the
@@ -138,11 +140,14 @@ public record BastionPolicy(
     }
 
     private static Optional<String> parseContact(String text) {
-        String address = text.trim();
+        String address = text.strip();
         if (address.isEmpty()) {
             return Optional.empty();
         }
-        if (!EMAIL.matcher(address).matches() || address.length() > 254) {
+        // Keycloak's own email check, and no control or separator character anywhere: the address lands in mail
+        // headers and in audit lines.
+        if (!PrivilegedActionGuard.printable(address) || address.codePoints().anyMatch(Character::isWhitespace)
+                || !EMAIL.matcher(address).matches() || address.length() > 254 || !EmailValidationUtil.isValidEmail(address)) {
             throw new IllegalArgumentException("'" + address + "' is not an email address");
         }
         return Optional.of(address);
@@ -160,7 +165,8 @@ public record BastionPolicy(
             String raw = attributes.apply(key.attribute());
             if (raw != null && !raw.isBlank()) {
                 try {
-                    return parser.apply(raw.trim());
+                    // strip(), not trim(): trim() would drop a trailing NUL and let it through to the stored value.
+                    return parser.apply(raw.strip());
                 } catch (IllegalArgumentException e) {
                     problems.add(new Problem(key, raw, e.getMessage()));
                 }

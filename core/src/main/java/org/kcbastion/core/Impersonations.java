@@ -25,6 +25,11 @@ public final class Impersonations {
 
     public static final String NOTE_REASON = "bastion.impersonation.reason";
     public static final String NOTE_EXPIRES = "bastion.impersonation.expires";
+    /**
+     * When the impersonation began. Keycloak copies session notes into an offline session created through the
+     * impersonation, whose own start is later: its deadline still counts from here.
+     */
+    public static final String NOTE_STARTED = "bastion.impersonation.started";
     public static final String NOTE_ADMIN_REALM = "bastion.impersonation.admin-realm";
     /** HMAC digest of the admin's session id: enough to tell whether it still exists, useless to a reader of the store. */
     public static final String NOTE_ADMIN_SESSION = "bastion.impersonation.admin-session";
@@ -59,6 +64,7 @@ public final class Impersonations {
         Grant grant = session.getAttribute(GRANT_ATTRIBUTE, Grant.class);
         BastionPolicy policy = BastionPolicy.from(realm);
         long expires = us.getStarted() + policy.impersonationMaxSessionSeconds();
+        us.setNote(NOTE_STARTED, String.valueOf(us.getStarted()));
         us.setNote(NOTE_EXPIRES, String.valueOf(expires));
         if (grant != null) {
             if (grant.reason() != null) us.setNote(NOTE_REASON, grant.reason());
@@ -105,7 +111,9 @@ public final class Impersonations {
      * own), the audit line and a notice to the security contact.
      */
     public static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
-                              String error, String reason, String clientIp) {
+                              String error, String rawReason, String clientIp) {
+        // A refused reason is whatever the caller sent: keep it, but never as raw control or separator characters.
+        String reason = PrivilegedActionGuard.escapeReason(rawReason);
         UserEvents.builder(session, realm).event(EventType.IMPERSONATE_ERROR)
                 .user(target == null ? null : target.getId())
                 .detail(Details.IMPERSONATOR_REALM, adminRealm == null ? null : adminRealm.getName())

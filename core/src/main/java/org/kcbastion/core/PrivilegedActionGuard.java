@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The one place that decides whether an admin may perform a privileged action: Keycloak's own permission, protected
@@ -31,7 +32,9 @@ public final class PrivilegedActionGuard {
     public static final String REASON_HEADER = "X-Bastion-Reason";
 
     public enum Action {
-        IMPERSONATE("impersonate"), REVOKE_SESSIONS("revoke_sessions"), UPDATE_POLICY("update_policy");
+        IMPERSONATE("impersonate"), REVOKE_SESSIONS("revoke_sessions"), UPDATE_POLICY("update_policy"),
+        /** An entry of the catalogue of privileged admin writes; the request names the entry and its permission. */
+        PRIVILEGED_WRITE("privileged_write");
 
         private final String id;
 
@@ -48,7 +51,21 @@ public final class PrivilegedActionGuard {
      * One privileged request: the realm it acts on, the authenticated admin, the target user (null when there is
      * none), the reason as sent (null when none) and the client address.
      */
-    public record Request(Action action, RealmModel realm, AdminAuth admin, UserModel target, String reason, String clientIp) {
+    public record Request(Action action, String actionId, Predicate<AdminPermissionEvaluator> permission, RealmModel realm,
+                          AdminAuth admin, UserModel target, String reason, String clientIp) {
+
+        public Request(Action action, RealmModel realm, AdminAuth admin, UserModel target, String reason, String clientIp) {
+            this(action, action.id(), null, realm, admin, target, reason, clientIp);
+        }
+
+        /**
+         * A privileged write named {@code actionId}; {@code permission} is Keycloak's own check for it, or null when
+         * only the endpoint itself can tell (it still runs after the guard).
+         */
+        public static Request write(String actionId, Predicate<AdminPermissionEvaluator> permission, RealmModel realm,
+                                    AdminAuth admin, String clientIp) {
+            return new Request(Action.PRIVILEGED_WRITE, actionId, permission, realm, admin, null, null, clientIp);
+        }
     }
 
     /** Allowed (with what the guard learned), or refused with the HTTP answer to give. */
@@ -85,14 +102,14 @@ public final class PrivilegedActionGuard {
         Decision decision = evaluate(session, request);
         if (!decision.allowed() && request.action() != Action.IMPERSONATE) {
             Map<String, Object> audit = new LinkedHashMap<>();
-            audit.put("action", request.action().id());
+            audit.put("action", request.actionId());
             audit.put("error", decision.error());
             audit.put("admin", request.admin().getUser() == null ? null : request.admin().getUser().getUsername());
             audit.put("user_id", request.target() == null ? null : request.target().getId());
             audit.put("ip", request.clientIp());
             SecurityAudit.record("privileged_action_denied", request.realm().getName(), audit);
         }
-        BastionMetrics.guardDecision(request.action().id(), decision.allowed() ? "allowed" : decision.error());
+        BastionMetrics.guardDecision(request.actionId(), decision.allowed() ? "allowed" : decision.error());
         return decision;
     }
 
@@ -109,6 +126,12 @@ public final class PrivilegedActionGuard {
             if (protectedBy.isPresent()) {
                 return Decision.deny(403, "protected_target", "This user holds the protected role " + protectedBy.get()
                         + " and cannot be impersonated.");
+            }
+            // Admin power without an admin role: fine-grained admin permissions (CVE-2026-17526 is the same class).
+            Optional<String> permission = FineGrainedAdmins.grantingPermission(session, realm, request.target());
+            if (permission.isPresent()) {
+                return Decision.deny(403, "protected_target", "This user holds admin power through the fine-grained permission '"
+                        + permission.get() + "' and cannot be impersonated.");
             }
         }
 
@@ -137,7 +160,7 @@ public final class PrivilegedActionGuard {
             }
         }
 
-        String reason = request.reason() == null ? null : request.reason().strip();
+        String reason = request.reason() == null ? null : trimSpaces(request.reason());
         if (reason != null && reason.isEmpty()) reason = null;
         if (reason == null && adminSession != null) reason = adminSession.getNote(StepUp.REASON_NOTE);
         if (reason != null && (reason.length() > MAX_REASON_LENGTH || !printable(reason))) {
@@ -173,6 +196,7 @@ public final class PrivilegedActionGuard {
             case IMPERSONATE -> request.target() != null && permissions.users().canImpersonate(request.target(), null);
             case REVOKE_SESSIONS -> request.target() != null && permissions.users().canManage(request.target());
             case UPDATE_POLICY -> permissions.realm().canManageRealm();
+            case PRIVILEGED_WRITE -> request.permission() == null || request.permission().test(permissions);
         };
     }
 
@@ -208,12 +232,50 @@ public final class PrivilegedActionGuard {
 
     /** A reason as it may be stored: trimmed, at most {@value #MAX_REASON_LENGTH} printable characters. */
     public static boolean validReason(String text) {
-        return text != null && !text.isBlank() && text.strip().length() <= MAX_REASON_LENGTH && printable(text.strip());
+        if (text == null) return false;
+        String trimmed = trimSpaces(text);
+        return !trimmed.isEmpty() && trimmed.length() <= MAX_REASON_LENGTH && printable(trimmed);
     }
 
-    static boolean printable(String text) {
-        return text.codePoints().noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                || Character.getType(c) == Character.UNASSIGNED);
+    /**
+     * Only plain spaces are trimmed: {@link String#strip()} would also drop separators such as U+2028 at either end,
+     * and a reason that carries one is refused rather than silently repaired.
+     */
+    static String trimSpaces(String text) {
+        int from = 0;
+        int to = text.length();
+        while (from < to && text.charAt(from) == ' ') from++;
+        while (to > from && text.charAt(to - 1) == ' ') to--;
+        return text.substring(from, to);
+    }
+
+    /**
+     * No control (C0, C1: NUL, NEL U+0085), format (bidi overrides such as U+202E), line or paragraph separator
+     * (U+2028, U+2029) or unassigned character: any of them can break a line-based log consumer or disguise text.
+     */
+    public static boolean printable(String text) {
+        return text.codePoints().noneMatch(PrivilegedActionGuard::unprintable);
+    }
+
+    private static boolean unprintable(int c) {
+        int type = Character.getType(c);
+        return Character.isISOControl(c) || type == Character.FORMAT || type == Character.UNASSIGNED
+                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.SURROGATE || type == Character.PRIVATE_USE;
+    }
+
+    /**
+     * A refused reason as it may be recorded: every character {@link #printable} refuses written as a backslash, u and four hex digits,
+     * cut to {@value #MAX_REASON_LENGTH} characters.
+     */
+    public static String escapeReason(String reason) {
+        if (reason == null) return null;
+        StringBuilder out = new StringBuilder();
+        reason.codePoints().forEach(c -> {
+            if (unprintable(c)) out.append("\\".concat(String.format("u%04X", c)));
+            else out.appendCodePoint(c);
+        });
+        return out.length() <= MAX_REASON_LENGTH ? out.toString() : out.substring(0, MAX_REASON_LENGTH) + "...";
     }
 
     /** Bastion's step-up page in the admin's realm, sending the admin back to that realm's admin console. */

@@ -108,4 +108,21 @@ class BastionPolicyTest {
         assertThatThrownBy(() -> ImpersonationLimits.parse("admin=1/1m,admin=2/1m")).hasMessageContaining("twice");
         assertThat(ImpersonationLimits.parse(ImpersonationLimits.DEFAULT.toString())).isEqualTo(ImpersonationLimits.DEFAULT);
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"soc@bastion.test\u0000", "soc\u0000@bastion.test", "soc@bastion.test\u0085",
+            "soc\u2028@bastion.test", "soc@bastion\u2029.test", "soc@bas tion.test", "soc\u202E@bastion.test", "not-an-address"})
+    @DisplayName("securityContact refuses control, separator and format characters anywhere, and non-addresses (issue 14)")
+    void contactRefusesControlCharacters(String value) {
+        assertThat(BastionPolicy.validate(PolicyKey.SECURITY_CONTACT, value)).as(value).isPresent();
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"INC-1\u2028forged", "INC-1\u2029", "INC-1\u0085", "INC\u202E1", "INC\n1", "\u0000"})
+    @DisplayName("reasons with line or paragraph separators, NEL, bidi overrides or controls are refused and escaped when recorded")
+    void reasonsRefuseSeparators(String reason) {
+        assertThat(PrivilegedActionGuard.validReason(reason)).as(reason).isFalse();
+        assertThat(PrivilegedActionGuard.escapeReason(reason)).matches("[\\x20-\\x7E]*");
+        assertThat(PrivilegedActionGuard.validReason("INC-4711 kunde sieht keine Rechnungen")).isTrue();
+    }
 }

@@ -1,12 +1,15 @@
 package org.kcbastion.events;
 
+import org.kcbastion.core.AdminPaths;
+
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The admin calls that set, reset or remove a user's credential, recognised by method and path. Paths are those of
- * an AdminEvent ({@code users/{id}/...}) or of a request ({@code /admin/realms/{realm}/users/{id}/...}).
+ * an AdminEvent ({@code users/{id}/...}) or of a request ({@code /admin/realms/{realm}/users/{id}/...}), in every
+ * spelling Keycloak routes to the same endpoint ({@link AdminPaths}).
  */
 record CredentialChange(String trigger, String change, String realm, String userId) {
 
@@ -18,11 +21,12 @@ record CredentialChange(String trigger, String change, String realm, String user
     private static final Pattern EVENT_RESET = Pattern.compile("users/([^/]+)/reset-password");
     private static final Pattern EVENT_REMOVE = Pattern.compile("users/([^/]+)/credentials/[^/]+");
     private static final Pattern EVENT_USER = Pattern.compile("users/([^/]+)");
-    private static final Pattern REQUEST_USER = Pattern.compile("/?admin/realms/([^/]+)/users/([^/]+)/?");
-    private static final Pattern REQUEST_DISABLE = Pattern.compile("/?admin/realms/([^/]+)/users/([^/]+)/disable-credential-types/?");
+    private static final Pattern REQUEST_USER = Pattern.compile("admin/realms/([^/]+)/users/([^/]+)");
+    private static final Pattern REQUEST_DISABLE = Pattern.compile("admin/realms/([^/]+)/users/([^/]+)/disable-credential-types");
 
     /** From an admin event's operation and resource path; {@code update} is UPDATE on the user itself. */
-    static Optional<CredentialChange> fromAdminEvent(String operation, String path, String realm, boolean credentialsInBody) {
+    static Optional<CredentialChange> fromAdminEvent(String operation, String rawPath, String realm, boolean credentialsInBody) {
+        String path = AdminPaths.normalize(rawPath);
         if (path == null) return Optional.empty();
         Matcher m;
         if ("ACTION".equals(operation) && (m = EVENT_RESET.matcher(path)).matches()) {
@@ -39,13 +43,13 @@ record CredentialChange(String trigger, String change, String realm, String user
 
     /** {@code PUT /admin/realms/{realm}/users/{id}}: its body may carry credentials. */
     static Optional<String[]> userUpdateRequest(String method, String path) {
-        Matcher m = REQUEST_USER.matcher(path);
+        Matcher m = REQUEST_USER.matcher(AdminPaths.normalize(path));
         return "PUT".equals(method) && m.matches() ? Optional.of(new String[]{m.group(1), m.group(2)}) : Optional.empty();
     }
 
     /** {@code PUT .../users/{id}/disable-credential-types}: Keycloak emits no admin event for it. */
     static Optional<String[]> disableCredentialTypesRequest(String method, String path) {
-        Matcher m = REQUEST_DISABLE.matcher(path);
+        Matcher m = REQUEST_DISABLE.matcher(AdminPaths.normalize(path));
         return "PUT".equals(method) && m.matches() ? Optional.of(new String[]{m.group(1), m.group(2)}) : Optional.empty();
     }
 }

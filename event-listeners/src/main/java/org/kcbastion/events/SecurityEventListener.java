@@ -1,5 +1,6 @@
 package org.kcbastion.events;
 
+import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.Impersonations;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
@@ -47,14 +48,13 @@ final class SecurityEventListener implements EventListenerProvider {
     @Override
     public void onEvent(AdminEvent event, boolean includeRepresentation) {
         // An admin deleting the session through Keycloak's own API (DELETE sessions/{id}) ends an impersonation too.
-        if (event.getOperationType() == OperationType.DELETE && event.getResourcePath() != null
-                && event.getResourcePath().startsWith("sessions/")) {
+        String path = AdminPaths.normalize(event.getResourcePath());
+        if (event.getOperationType() == OperationType.DELETE && path != null && path.startsWith("sessions/")) {
             RealmModel realm = session.realms().getRealm(event.getRealmId());
             if (realm != null) Impersonations.endedByKeycloak(session, realm,
-                    event.getResourcePath().substring("sessions/".length()), Impersonations.END_BY_ADMIN);
+                    path.substring("sessions/".length()), Impersonations.END_BY_ADMIN);
         }
         if (event.getResourceType() != ResourceType.USER || event.getOperationType() == null) return;
-        String path = event.getResourcePath();
         boolean credentialsInBody = path != null
                 && path.equals("users/" + session.getAttribute(CredentialChangeFilter.CREDENTIALS_IN_BODY, String.class));
         CredentialChange.fromAdminEvent(event.getOperationType().name(), path, event.getRealmId(), credentialsInBody)

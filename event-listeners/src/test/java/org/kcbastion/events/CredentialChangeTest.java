@@ -22,6 +22,21 @@ class CredentialChangeTest {
     }
 
     @Test
+    @DisplayName("every spelling Keycloak routes to the same endpoint: trailing and leading slashes (issue 14)")
+    void spellings() {
+        for (String path : new String[]{"users/u1/reset-password/", "/users/u1/reset-password", "users/u1/reset-password//"}) {
+            assertThat(CredentialChange.fromAdminEvent("ACTION", path, "r", false)).as(path)
+                    .hasValueSatisfying(c -> assertThat(c.userId()).isEqualTo("u1"));
+        }
+        assertThat(CredentialChange.fromAdminEvent("ACTION", "users/u1/credentials/c9/", "r", false))
+                .hasValueSatisfying(c -> assertThat(c.trigger()).isEqualTo("credential_removed"));
+        assertThat(CredentialChange.fromAdminEvent("UPDATE", "users/u1/", "r", true))
+                .hasValueSatisfying(c -> assertThat(c.userId()).isEqualTo("u1"));
+        assertThat(CredentialChange.disableCredentialTypesRequest("PUT", "/admin/realms/demo/users/u1/disable-credential-types/"))
+                .isPresent();
+    }
+
+    @Test
     @DisplayName("profile updates, logouts and other admin events are not credential changes")
     void notCredentialChanges() {
         assertThat(CredentialChange.fromAdminEvent("UPDATE", "users/u1", "r", false)).isEmpty();

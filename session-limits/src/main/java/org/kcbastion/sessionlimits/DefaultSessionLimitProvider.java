@@ -1,6 +1,7 @@
 package org.kcbastion.sessionlimits;
 
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.Impersonations;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
@@ -29,9 +30,22 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     static SessionCaps.Facts facts(UserSessionModel session, ClientModel client) {
         OptionalInt clientCap = client == null ? OptionalInt.empty() : SessionCaps.parse(client.getAttribute(SessionCaps.ATTRIBUTE));
-        return new SessionCaps.Facts(session.getStarted(), session.isOffline(), session.isRememberMe(),
-                session.getNote(IMPERSONATOR_ID) != null,
-                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(session.getUser()));
+        boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
+        return new SessionCaps.Facts(session.getStarted(), session.isOffline(), session.isRememberMe(), impersonation,
+                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(session.getUser()),
+                impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
+                impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0);
+    }
+
+    /** An epoch-seconds note Bastion wrote; 0 when absent or unreadable (the session's own start then counts). */
+    private static long epochNote(UserSessionModel session, String note) {
+        String value = session.getNote(note);
+        if (value == null) return 0;
+        try {
+            return Math.max(0, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Caps of every role the user holds: direct, composite and through groups. */

@@ -17,9 +17,20 @@ final class SessionCaps {
     private SessionCaps() {
     }
 
-    /** What is known about one session; {@code clientCap} and {@code roleCaps} hold only valid values. */
+    /**
+     * What is known about one session; {@code clientCap} and {@code roleCaps} hold only valid values. For a session
+     * born from an impersonation (the impersonation's own, or an offline session created through it),
+     * {@code impersonationStarted} is when the impersonation began and {@code impersonationExpires} the end it was
+     * given then (0 when unknown: the session's own start counts).
+     */
     record Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
-                 Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
+                 Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps,
+                 long impersonationStarted, long impersonationExpires) {
+
+        Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
+              Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
+            this(started, offline, rememberMe, impersonation, clientId, clientCap, roleCaps, 0, 0);
+        }
     }
 
     static SessionDeadline deadline(BastionPolicy policy, Facts facts) {
@@ -39,10 +50,6 @@ final class SessionCaps {
             cap = lifetimes.sessionMaxSeconds();
             source = "realm";
         }
-        if (facts.impersonation() && lifetimes.impersonationMaxSeconds() < cap) {
-            cap = lifetimes.impersonationMaxSeconds();
-            source = "impersonation";
-        }
         if (facts.clientCap().isPresent() && facts.clientCap().getAsInt() < cap) {
             cap = facts.clientCap().getAsInt();
             source = "client:" + facts.clientId().orElse("?");
@@ -53,7 +60,16 @@ final class SessionCaps {
                 source = "role:" + role.getKey();
             }
         }
-        return new SessionDeadline(facts.started() + cap, cap, source);
+        long deadline = facts.started() + cap;
+        if (facts.impersonation()) {
+            // An impersonation ends at its start plus the smaller of its lifetime then and now, whichever session
+            // (online, or offline created later through it) carries it: lowering the lifetime reaches it, raising never.
+            long began = facts.impersonationStarted() > 0 ? facts.impersonationStarted() : facts.started();
+            long end = began + lifetimes.impersonationMaxSeconds();
+            if (facts.impersonationExpires() > 0) end = Math.min(end, facts.impersonationExpires());
+            if (end < deadline) return new SessionDeadline(end, end - began, "impersonation");
+        }
+        return new SessionDeadline(deadline, cap, source);
     }
 
     /** A client or role attribute value, if it is a whole number of seconds in range; anything else is ignored. */
