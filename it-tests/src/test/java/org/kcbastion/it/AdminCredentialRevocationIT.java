@@ -163,6 +163,59 @@ class AdminCredentialRevocationIT {
     }
 
     @Nested
+    @DisplayName("Every spelling Keycloak routes to a credential change revokes alike (issue 14, finding 2)")
+    class Spellings {
+
+        static String json(Object value) {
+            try {
+                return org.keycloak.util.JsonSerialization.writeValueAsString(value);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Test
+        @DisplayName("PUT users/{id}/reset-password/ (trailing slash)")
+        void resetPasswordSlash(KeycloakServer server, TestRealm realm) {
+            SignedIn s = signIn(realm, "slash-reset-victim", false);
+            Oidc.Reply reply = realm.adminCall("PUT", "users/" + s.user().id() + "/reset-password/", json(newPassword(false)));
+            assertThat(reply.status()).as(reply.body()).isEqualTo(204);
+            assertFullyRevoked(server, realm, s, "reset_password");
+        }
+
+        @Test
+        @DisplayName("PUT users/{id}/ (trailing slash) whose body carries credentials")
+        void updateUserSlash(KeycloakServer server, TestRealm realm) {
+            SignedIn s = signIn(realm, "slash-update-victim", false);
+            UserRepresentation rep = realm.admin().users().get(s.user().id()).toRepresentation();
+            rep.setCredentials(List.of(newPassword(false)));
+            Oidc.Reply reply = realm.adminCall("PUT", "users/" + s.user().id() + "/", json(rep));
+            assertThat(reply.status()).as(reply.body()).isEqualTo(204);
+            assertFullyRevoked(server, realm, s, "credentials_set");
+        }
+
+        @Test
+        @DisplayName("DELETE users/{id}/credentials/{credentialId}/ (trailing slash)")
+        void removeOtpSlash(KeycloakServer server, TestRealm realm) {
+            SignedIn s = signIn(realm, "slash-otp-victim", true);
+            UserResource user = realm.admin().users().get(s.user().id());
+            String otpId = user.credentials().stream().filter(c -> "otp".equals(c.getType())).findFirst().orElseThrow().getId();
+            Oidc.Reply reply = realm.adminCall("DELETE", "users/" + s.user().id() + "/credentials/" + otpId + "/", null);
+            assertThat(reply.status()).as(reply.body()).isEqualTo(204);
+            assertFullyRevoked(server, realm, s, "credential_removed");
+        }
+
+        @Test
+        @DisplayName("PUT users/{id}/disable-credential-types/ (trailing slash)")
+        void disableOtpSlash(KeycloakServer server, TestRealm realm) {
+            SignedIn s = signIn(realm, "slash-disable-victim", true);
+            Oidc.Reply reply = realm.adminCall("PUT", "users/" + s.user().id() + "/disable-credential-types/", "[\"otp\"]");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(204);
+            assertFullyRevoked(server, realm, s, "credential_disabled");
+        }
+    }
+
+    @Nested
     @DisplayName("Triggers")
     class Triggers {
 

@@ -86,9 +86,10 @@ class PostureIT {
             var client = realm.admin().clients().get(deaf.uuid());
             var clientRep = client.toRepresentation();
             clientRep.getAttributes().put("backchannel.logout.url", "");
-            clientRep.getAttributes().put("bastion.session.maxSeconds", "forever");
             client.update(clientRep);
-            realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "-5"));
+            // Values every admin write path refuses (issue 14), planted as a direct database edit would.
+            realm.setRawClientAttributes(deaf.uuid(), Map.of("bastion.session.maxSeconds", "forever"));
+            realm.setRawAttributes(Map.of("bastion.session.offlineMaxSeconds", "-5"));
             try {
                 Map<String, JsonNode> r = report(realm);
                 assertThat(r.get("brute-force-detection").path("status").asText()).isEqualTo("pass");

@@ -128,7 +128,7 @@ class SessionLimitIT {
         void garbageKeepsDefault(KeycloakServer server, TestRealm realm) {
             for (String garbage : List.of("-5", "abc", "1e99")) {
                 realm.setClockOffset(0);
-                realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", garbage));
+                realm.setRawAttributes(Map.of("bastion.session.offlineMaxSeconds", garbage));
                 try {
                     TestRealm.User user = realm.createUser("offline-garbage-" + Math.abs(garbage.hashCode()), false);
                     Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
@@ -173,7 +173,7 @@ class SessionLimitIT {
         void garbageRealmCap(KeycloakServer server, TestRealm realm) {
             for (String garbage : List.of("-5", "abc", "1e99")) {
                 realm.setClockOffset(0);
-                realm.setAttributes(Map.of("bastion.session.maxSeconds", garbage));
+                realm.setRawAttributes(Map.of("bastion.session.maxSeconds", garbage));
                 try {
                     TestRealm.User user = realm.createUser("sso-garbage-" + Math.abs(garbage.hashCode()), false);
                     Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());

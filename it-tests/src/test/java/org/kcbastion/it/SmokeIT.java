@@ -84,7 +84,7 @@ class SmokeIT {
         @Test
         @DisplayName("an invalid attribute is reported, and the default applies instead")
         void invalidAttribute(TestRealm realm) {
-            realm.setAttributes(Map.of("bastion.session.maxSeconds", "forever"));
+            realm.setRawAttributes(Map.of("bastion.session.maxSeconds", "forever"));
             try {
                 Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);
                 assertThat(reply.status()).isEqualTo(200);

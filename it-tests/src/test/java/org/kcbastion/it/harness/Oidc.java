@@ -220,6 +220,11 @@ public final class Oidc {
             return codeFrom(redirectUri);
         }
 
+        /** Where the last response redirected to outside Keycloak (e.g. the client with an implicit-flow fragment). */
+        public Optional<String> location() {
+            return last.statusCode() / 100 == 3 ? last.headers().firstValue("Location") : Optional.empty();
+        }
+
         /** The page the browser is on (after following redirects inside Keycloak). */
         public Document page() {
             return Jsoup.parse(last.body(), last.uri().toString());

@@ -133,6 +133,30 @@ public final class TestRealm implements AutoCloseable {
     }
 
     /**
+     * Writes realm attributes straight into the model (test-only provider), past Bastion's validation, as a direct
+     * database edit or an older export would: for values that every admin write path refuses. Null removes.
+     */
+    public void setRawAttributes(Map<String, String> attributes) {
+        rawWrite("bastion-test-raw/attributes", attributes);
+    }
+
+    /** {@link #setRawAttributes} for a client's attributes. */
+    public void setRawClientAttributes(String clientUuid, Map<String, String> attributes) {
+        rawWrite("bastion-test-raw/clients/" + clientUuid + "/attributes", attributes);
+    }
+
+    private void rawWrite(String path, Map<String, String> attributes) {
+        String body;
+        try {
+            body = org.keycloak.util.JsonSerialization.writeValueAsString(attributes);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        Oidc.Reply reply = adminCall("PUT", path, body);
+        if (reply.status() != 204) throw new AssertionError("raw attribute write failed: " + reply);
+    }
+
+    /**
      * This realm as the harness's service account sees it ({@link PolicyAutomation}): a realm update that changes
      * Bastion's policy passes the guard without a step-up. The bootstrap admin ({@link #admin()}) would need one.
      */

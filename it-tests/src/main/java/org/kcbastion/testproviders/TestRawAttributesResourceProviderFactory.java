@@ -1,0 +1,93 @@
+package org.kcbastion.testproviders;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
+import org.keycloak.Config;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import java.util.Map;
+
+/**
+ * TEST ONLY, never shipped: writes realm and client attributes straight into the model, past every admin endpoint,
+ * as a direct database edit or an older export would ({@code PUT /admin/realms/{realm}/bastion-test-raw/attributes},
+ * {@code PUT .../bastion-test-raw/clients/{uuid}/attributes}; body: attribute to value, null removes; manage-realm).
+ * Tests use it to plant values that Bastion's write paths refuse, to see how reads treat them.
+ */
+public final class TestRawAttributesResourceProviderFactory implements AdminRealmResourceProviderFactory {
+
+    public static final String PROVIDER_ID = "bastion-test-raw";
+
+    @Override
+    public AdminRealmResourceProvider create(KeycloakSession session) {
+        return new AdminRealmResourceProvider() {
+            @Override
+            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
+                return new Raw(realm, auth);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    public static final class Raw {
+        private final RealmModel realm;
+        private final AdminPermissionEvaluator auth;
+
+        Raw(RealmModel realm, AdminPermissionEvaluator auth) {
+            this.realm = realm;
+            this.auth = auth;
+        }
+
+        @PUT
+        @Path("attributes")
+        @Consumes(MediaType.APPLICATION_JSON)
+        public void realmAttributes(Map<String, String> attributes) {
+            auth.realm().requireManageRealm();
+            attributes.forEach((k, v) -> {
+                if (v == null) realm.removeAttribute(k); else realm.setAttribute(k, v);
+            });
+        }
+
+        @PUT
+        @Path("clients/{id}/attributes")
+        @Consumes(MediaType.APPLICATION_JSON)
+        public void clientAttributes(@PathParam("id") String id, Map<String, String> attributes) {
+            auth.realm().requireManageRealm();
+            ClientModel client = realm.getClientById(id);
+            if (client == null) throw new NotFoundException("no client " + id);
+            attributes.forEach((k, v) -> {
+                if (v == null) client.removeAttribute(k); else client.setAttribute(k, v);
+            });
+        }
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+}
