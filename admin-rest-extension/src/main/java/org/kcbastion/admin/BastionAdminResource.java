@@ -80,6 +80,14 @@ final class BastionAdminResource {
         body.put("realm", realm.getName());
         body.put("valid", policy.isValid());
         body.put("policy", entries);
+        Map<String, Object> sudo = new LinkedHashMap<>();
+        sudo.put("scope", policy.stepUpAllWrites() ? "all-writes" : "privileged");
+        sudo.put("serviceAccounts", policy.stepUpDenyServiceAccounts() ? "deny" : "allow");
+        List<Map<String, String>> catalogue = new java.util.ArrayList<>();
+        AdminCatalogue.entries().forEach((routed, e) -> catalogue.add(Map.of("routed_method", routed, "action", e.action(),
+                "rule", e.rule().name().toLowerCase(java.util.Locale.ROOT), "why", e.why())));
+        sudo.put("catalogue", catalogue);
+        body.put("sudo", sudo);
         return body;
     }
 

@@ -67,6 +67,10 @@ final class PostureReport {
         checks.add(smtp());
         checks.add(adminsWithoutSecondFactor());
         checks.add(impersonationHolders());
+        checks.add(adminServiceAccounts());
+        checks.add(pass("sudo-mode", "low", "Step-up scope: " + (policy.stepUpAllWrites() ? "all-writes (every admin write but containment)"
+                : "privileged (" + AdminCatalogue.entries().size() + " catalogue entries, GET bastion/policy lists them)")
+                + "; service accounts: " + (policy.stepUpDenyServiceAccounts() ? "deny" : "allow")));
         checks.add(bool("token-exchange-v1", "medium", !Profile.isFeatureEnabled(Profile.Feature.TOKEN_EXCHANGE),
                 "Legacy token exchange (v1) is off", "Legacy token exchange (v1) is on. Bastion refuses its impersonation path (requested_subject) with 403, "
                         + "but the feature should be off",
@@ -138,6 +142,36 @@ final class PostureReport {
         if (without.isEmpty()) return pass("admins-second-factor", "high", "Every admin of this realm has a second factor");
         return new Check("admins-second-factor", "high", "fail", without.size() + " admin(s) without OTP or passkey: " + names(without),
                 "Have each admin register OTP or a passkey (required action Configure OTP / Webauthn Register)");
+    }
+
+    /**
+     * Service accounts holding admin roles of this realm (directly, through composites or groups): they pass sudo mode
+     * without a step-up unless {@code bastion.stepUp.serviceAccounts=deny}, so how they authenticate matters.
+     */
+    private Check adminServiceAccounts() {
+        ClientModel management = realm.getClientByClientId("realm-management");
+        List<String> found = new ArrayList<>();
+        boolean secretBased = false;
+        if (management != null) {
+            for (ClientModel client : realm.getClientsStream().filter(ClientModel::isServiceAccountsEnabled).toList()) {
+                UserModel account = session.users().getServiceAccount(client);
+                if (account == null) continue;
+                boolean admin = management.getRolesStream().anyMatch(account::hasRole);
+                if (!admin) continue;
+                String auth = client.getClientAuthenticatorType();
+                boolean secret = auth == null || auth.equals("client-secret");
+                secretBased |= secret;
+                found.add(client.getClientId() + " (" + (secret ? "client secret" : auth) + ")");
+            }
+        }
+        found.sort(null);
+        if (found.isEmpty()) return pass("admin-service-accounts", "medium", "No service account holds admin roles in this realm");
+        String mode = policy.stepUpDenyServiceAccounts() ? "refused privileged writes (serviceAccounts=deny)"
+                : "allowed privileged writes without a step-up (serviceAccounts=allow)";
+        return new Check("admin-service-accounts", "medium", secretBased && !policy.stepUpDenyServiceAccounts() ? "warn" : "pass",
+                found.size() + " service account(s) with admin roles, " + mode + ": " + names(found),
+                "Authenticate them with a signed JWT or mTLS rather than a secret, grant the fewest roles, "
+                        + "and set bastion.stepUp.serviceAccounts=deny where no automation writes");
     }
 
     private Check impersonationHolders() {

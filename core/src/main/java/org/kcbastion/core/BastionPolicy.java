@@ -32,6 +32,8 @@ public record BastionPolicy(
         int sessionRememberMeMaxSeconds,
         int sessionOfflineMaxSeconds,
         Optional<String> securityContact,
+        boolean stepUpAllWrites,
+        boolean stepUpDenyServiceAccounts,
         List<Problem> problems) {
 
     /** An attribute whose value was rejected; {@code reason} is safe to show to a realm admin. */
@@ -87,6 +89,9 @@ public record BastionPolicy(
                 r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
                 r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS),
                 r.value(PolicyKey.SECURITY_CONTACT, BastionPolicy::parseContact),
+                // A value that does not parse takes the strict side here: these two switches only ever tighten.
+                r.choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes"),
+                r.choice(PolicyKey.STEP_UP_SERVICE_ACCOUNTS, "allow", "deny"),
                 r.problems);
     }
 
@@ -172,6 +177,17 @@ public record BastionPolicy(
                 }
             }
             return parser.apply(key.defaultValue());
+        }
+
+        /** {@code strict} when the value is {@code strict}, or when it is set but neither of the two. */
+        boolean choice(PolicyKey key, String loose, String strict) {
+            String raw = attributes.apply(key.attribute());
+            if (raw == null || raw.isBlank()) return false;
+            String value = raw.strip().toLowerCase(Locale.ROOT);
+            if (value.equals(loose)) return false;
+            if (value.equals(strict)) return true;
+            problems.add(new Problem(key, raw, "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)"));
+            return true;
         }
 
         boolean bool(PolicyKey key) {

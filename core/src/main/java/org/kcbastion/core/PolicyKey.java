@@ -21,7 +21,11 @@ public enum PolicyKey {
     SESSION_MAX_SECONDS("bastion.session.maxSeconds", "43200"),
     SESSION_REMEMBER_ME_MAX_SECONDS("bastion.session.rememberMeMaxSeconds", "2592000"),
     SESSION_OFFLINE_MAX_SECONDS("bastion.session.offlineMaxSeconds", "3888000"),
-    SECURITY_CONTACT("bastion.securityContact", "");
+    SECURITY_CONTACT("bastion.securityContact", ""),
+    /** {@code privileged}: the catalogue of privileged admin writes needs a step-up; {@code all-writes}: every admin write but containment. */
+    STEP_UP_SCOPE("bastion.stepUp.scope", "privileged"),
+    /** {@code allow}: service accounts (no session to step up in) pass on their permission; {@code deny}: refused. */
+    STEP_UP_SERVICE_ACCOUNTS("bastion.stepUp.serviceAccounts", "allow");
 
     private final String attribute;
     private final String defaultValue;

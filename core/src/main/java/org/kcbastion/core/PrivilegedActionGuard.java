@@ -109,6 +109,15 @@ public final class PrivilegedActionGuard {
             audit.put("ip", request.clientIp());
             SecurityAudit.record("privileged_action_denied", request.realm().getName(), audit);
         }
+        if (decision.allowed() && request.action() == Action.PRIVILEGED_WRITE) {
+            Map<String, Object> audit = new LinkedHashMap<>();
+            audit.put("action", request.actionId());
+            audit.put("admin", request.admin().getUser() == null ? null : request.admin().getUser().getUsername());
+            audit.put("admin_realm", request.admin().getRealm() == null ? null : request.admin().getRealm().getName());
+            audit.put("service_account", decision.adminSession() == null);
+            audit.put("ip", request.clientIp());
+            SecurityAudit.record("privileged_action_allowed", request.realm().getName(), audit);
+        }
         BastionMetrics.guardDecision(request.actionId(), decision.allowed() ? "allowed" : decision.error());
         return decision;
     }
@@ -121,6 +130,8 @@ public final class PrivilegedActionGuard {
         if (!permitted(permissions, request)) {
             return Decision.deny(403, "not_permitted", "You do not have the permission for this action in realm " + realm.getName() + ".");
         }
+        // Containment never waits for a step-up: incident response must be fast.
+        if (request.action() == Action.REVOKE_SESSIONS) return Decision.allow(null, null);
         if (request.action() == Action.IMPERSONATE) {
             Optional<String> protectedBy = protectedRole(realm, policy, request.target());
             if (protectedBy.isPresent()) {
@@ -138,6 +149,10 @@ public final class PrivilegedActionGuard {
         UserSessionModel adminSession = null;
         boolean serviceAccount = admin.getUser() != null && admin.getUser().getServiceAccountClientLink() != null;
         if (serviceAccount) {
+            if (request.action() != Action.IMPERSONATE && policy.stepUpDenyServiceAccounts()) {
+                return Decision.deny(403, "not_permitted", "Service accounts may not perform privileged admin actions in realm "
+                        + realm.getName() + " (policy " + PolicyKey.STEP_UP_SERVICE_ACCOUNTS.attribute() + "=deny).");
+            }
             if (request.action() == Action.IMPERSONATE && !policy.impersonationAllowServiceAccounts()) {
                 return Decision.deny(403, "not_permitted", "Service accounts may not impersonate users in realm "
                         + realm.getName() + " (policy " + PolicyKey.IMPERSONATION_ALLOW_SERVICE_ACCOUNTS.attribute() + ").");

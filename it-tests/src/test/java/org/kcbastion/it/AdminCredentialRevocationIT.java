@@ -97,7 +97,7 @@ class AdminCredentialRevocationIT {
 
     /** Everything the mission asks of a revocation, checked right after the admin's call returned. */
     static void assertFullyRevoked(KeycloakServer server, TestRealm realm, SignedIn s, String trigger) {
-        assertFullyRevoked(server, realm, s, trigger, KeycloakServer.ADMIN_USER);
+        assertFullyRevoked(server, realm, s, trigger, KeycloakServer.ADMIN_ACTOR);
     }
 
     static void assertFullyRevoked(KeycloakServer server, TestRealm realm, SignedIn s, String trigger, String admin) {
@@ -206,7 +206,7 @@ class AdminCredentialRevocationIT {
         }
 
         @Test
-        @DisplayName("PUT users/{id}/disable-credential-types/ (trailing slash)")
+        @DisplayName("PUT users/{id}/disable-credential-types/ (trailing slash; this one worked before issue 14 and is kept as a guard)")
         void disableOtpSlash(KeycloakServer server, TestRealm realm) {
             SignedIn s = signIn(realm, "slash-disable-victim", true);
             Oidc.Reply reply = realm.adminCall("PUT", "users/" + s.user().id() + "/disable-credential-types/", "[\"otp\"]");
@@ -265,22 +265,19 @@ class AdminCredentialRevocationIT {
         }
 
         @Test
-        @DisplayName("POST bastion/users/{id}/revoke-sessions: 401 step_up_required without a step-up (nothing revoked), then a full revocation")
+        @DisplayName("POST bastion/users/{id}/revoke-sessions: containment needs no step-up (a password-only token revokes), "
+                + "but the permission (view-users alone is 403)")
         void bastionRevokeSessions(KeycloakServer server, TestRealm realm) {
             SignedIn s = signIn(realm, "revoke-call-victim", false);
             try (MasterAdmins admins = MasterAdmins.create(server, realm)) {
                 TestRealm.User admin = admins.admin("manage-users", "view-users");
                 String path = "bastion/users/" + s.user().id() + "/revoke-sessions";
-                Oidc.Reply refused = realm.callAs(admins.plainToken(admin), "POST", path, null);
-                assertThat(refused.status()).as(refused.body()).isEqualTo(401);
-                assertThat(refused.text("error")).isEqualTo("step_up_required");
-                assertThat(onlineSessions(realm, s.user())).as("nothing revoked").hasSize(2);
-
                 Oidc.Reply viewer = realm.callAs(admins.stepUpToken(admins.admin("view-users")), "POST", path, null);
                 assertThat(viewer.status()).as(viewer.body()).isEqualTo(403);
                 assertThat(viewer.text("error")).isEqualTo("not_permitted");
+                assertThat(onlineSessions(realm, s.user())).as("nothing revoked").hasSize(2);
 
-                Oidc.Reply reply = realm.callAs(admins.stepUpToken(admin), "POST", path, null);
+                Oidc.Reply reply = realm.callAs(admins.plainToken(admin), "POST", path, null);
                 assertThat(reply.status()).as(reply.body()).isEqualTo(200);
                 assertThat(reply.json().path("online").asInt()).isEqualTo(2);
                 assertThat(reply.json().path("offline").asInt()).isEqualTo(1);

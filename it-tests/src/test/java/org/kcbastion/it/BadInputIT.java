@@ -180,7 +180,8 @@ class BadInputIT {
             cases.add(new Case("impersonate other realm's token", "POST", imp, otherRealm, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(403)));
             cases.add(new Case("impersonate no roles", "POST", imp, noRoles, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(403)));
             cases.add(new Case("impersonate no step-up", "POST", imp, noStepUp, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
-            cases.add(new Case("revoke-sessions no step-up", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", noStepUp, null, null, none, Set.of(401)));
+            // revoke-sessions is containment: no step-up; a caller without manage-users is refused.
+            cases.add(new Case("revoke-sessions without manage-users", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", viewer, null, null, none, Set.of(403)));
             cases.add(new Case("revoke-sessions viewer", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", viewer, null, null, none, Set.of(403)));
             // Public pages
             String realmBase = server.baseUrl() + "/realms/" + realm.name() + "/bastion";

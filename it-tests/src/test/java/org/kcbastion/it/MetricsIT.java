@@ -51,7 +51,7 @@ class MetricsIT {
         @DisplayName("a revocation, a denied impersonation and a capped session each raise their counter")
         void countersIncrease(KeycloakServer server, TestRealm realm) {
             double revoked = sum(server, "bastion_sessions_revoked_total", "trigger=\"reset_password\"");
-            double denied = sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"step_up_required\"");
+            double denied = sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"not_permitted\"");
             double capped = sum(server, "bastion_session_limit_reached_total");
 
             TestRealm.Client app = realm.createClient("metrics-app");
@@ -65,7 +65,7 @@ class MetricsIT {
 
             TestRealm.User target = realm.createUser("metrics-target", false);
             Oidc.Reply refused = realm.adminCall("POST", "users/" + target.id() + "/impersonation", null, "X-Bastion-Reason", "T-1");
-            assertThat(refused.status()).as("the bootstrap admin has no step-up: %s", refused.body()).isEqualTo(401);
+            assertThat(refused.status()).as("the bootstrap service account may not impersonate: %s", refused.body()).isEqualTo(403);
 
             realm.setAttributes(Map.of("bastion.session.maxSeconds", "60"));
             try {
@@ -80,7 +80,7 @@ class MetricsIT {
             }
 
             Poll.untilTrue("revocation counted", WAIT, () -> sum(server, "bastion_sessions_revoked_total", "trigger=\"reset_password\"") >= revoked + 1);
-            assertThat(sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"step_up_required\"")).isEqualTo(denied + 1);
+            assertThat(sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"not_permitted\"")).isEqualTo(denied + 1);
             assertThat(sum(server, "bastion_session_limit_reached_total")).isGreaterThanOrEqualTo(capped + 1);
             String text = metricsText(server);
             assertThat(text).doesNotContain(victim.id()).doesNotContain(target.id());

@@ -18,7 +18,7 @@ final class ContainerKeycloakServer implements KeycloakServer {
     private ContainerKeycloakServer(KeycloakContainer container, double startSeconds) {
         this.container = container;
         this.startSeconds = startSeconds;
-        this.admin = Keycloak.getInstance(container.getAuthServerUrl(), "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
+        this.admin = KeycloakServer.serviceAccountClient(container.getAuthServerUrl());
     }
 
     @SuppressWarnings("resource")
@@ -29,6 +29,8 @@ final class ContainerKeycloakServer implements KeycloakServer {
         KeycloakContainer container = new KeycloakContainer("quay.io/keycloak/keycloak:" + config.keycloakVersion())
                 .withAdminUsername(ADMIN_USER)
                 .withAdminPassword(ADMIN_PASSWORD)
+                .withEnv("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID)
+                .withEnv("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET)
                 .withEnabledMetrics()
                 .withFeaturesEnabled("declarative-ui")
                 .withProviderLibsFrom(List.of(config.bastionJar().toFile(), config.testProvidersJar().toFile()));

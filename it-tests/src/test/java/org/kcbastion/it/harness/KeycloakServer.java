@@ -5,8 +5,17 @@ import org.keycloak.admin.client.Keycloak;
 /** A running Keycloak with the Bastion JAR installed, shared by every IT class of a run. */
 public interface KeycloakServer extends AutoCloseable {
 
+    /** The bootstrap admin user (a person: Bastion asks it for a step-up like any admin). */
     String ADMIN_USER = "admin";
     String ADMIN_PASSWORD = "admin-it-password";
+    /**
+     * The bootstrap service account ({@code KC_BOOTSTRAP_ADMIN_CLIENT_ID}), master {@code admin} role: the harness sets
+     * realms up through it, as Terraform or keycloak-config-cli would, so Bastion's sudo mode lets it pass by default.
+     */
+    String ADMIN_CLIENT_ID = "bastion-it-bootstrap";
+    String ADMIN_CLIENT_SECRET = "bastion-it-bootstrap-secret-0123456789";
+    /** The username Keycloak gives that service account: what audit lines and alerts name as the admin. */
+    String ADMIN_ACTOR = "service-account-" + ADMIN_CLIENT_ID;
 
     /** Base URL without a trailing slash, e.g. {@code http://127.0.0.1:41234}. */
     String baseUrl();
@@ -19,7 +28,7 @@ public interface KeycloakServer extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
-    /** Admin client for the master realm's bootstrap admin. */
+    /** Admin client for the master realm's bootstrap service account ({@link #ADMIN_CLIENT_ID}). */
     Keycloak admin();
 
     /** The server's log so far (startup included). */
@@ -37,4 +46,11 @@ public interface KeycloakServer extends AutoCloseable {
 
     @Override
     void close();
+
+    /** An admin client signed in as the bootstrap service account. */
+    static Keycloak serviceAccountClient(String baseUrl) {
+        return org.keycloak.admin.client.KeycloakBuilder.builder().serverUrl(baseUrl).realm("master")
+                .grantType(org.keycloak.OAuth2Constants.CLIENT_CREDENTIALS).clientId(ADMIN_CLIENT_ID).clientSecret(ADMIN_CLIENT_SECRET)
+                .build();
+    }
 }

@@ -42,6 +42,8 @@ public abstract class LaunchedServer implements KeycloakServer {
         Map<String, String> env = builder.environment();
         env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
         env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.put("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID);
+        env.put("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET);
         env.putAll(extraEnv);
         long launched = System.nanoTime();
         Process process;
@@ -75,7 +77,7 @@ public abstract class LaunchedServer implements KeycloakServer {
 
     @Override
     public synchronized Keycloak admin() {
-        if (admin == null) admin = Keycloak.getInstance(baseUrl, "master", ADMIN_USER, ADMIN_PASSWORD, "admin-cli");
+        if (admin == null) admin = KeycloakServer.serviceAccountClient(baseUrl);
         return admin;
     }
 
