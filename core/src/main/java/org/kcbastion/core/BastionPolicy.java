@@ -69,6 +69,14 @@ public record BastionPolicy(
         }
     }
 
+    /**
+     * Only {@code bastion.stepUp.scope}, read as {@link #read} reads it: every admin write asks this, and needs nothing
+     * else of the policy.
+     */
+    public static boolean stepUpAllWrites(RealmModel realm) {
+        return new Reader(realm::getAttribute).choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes");
+    }
+
     public Lifetimes lifetimes() {
         return new Lifetimes(sessionMaxSeconds, sessionRememberMeMaxSeconds, sessionOfflineMaxSeconds, impersonationMaxSessionSeconds);
     }

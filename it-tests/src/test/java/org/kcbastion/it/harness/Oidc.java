@@ -67,6 +67,11 @@ public final class Oidc {
         return passwordGrant(clientId, secret, username, password, "scope", "openid offline_access");
     }
 
+    /** A client-credentials grant (a service account's token). */
+    public Reply clientCredentials(String clientId, String secret) {
+        return postForm(tokenEndpoint(), clientId, secret, form("grant_type", "client_credentials"));
+    }
+
     /** A token-exchange grant with the given extra parameters. */
     public Reply tokenExchange(String clientId, String secret, String... params) {
         Map<String, String> form = form("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");

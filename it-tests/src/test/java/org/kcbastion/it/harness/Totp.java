@@ -31,14 +31,15 @@ public final class Totp {
         return code(secret, System.currentTimeMillis() / 1000);
     }
 
-    /**
-     * The code of the next 30 s step. Keycloak refuses a code used once already (OTP codes are not reusable by
-     * default) and accepts one step ahead, so a second login within the same step uses this.
-     */
+    /** The code of the previous 30 s step; Keycloak accepts one step back (look-around window 1). */
     public static String previous(String secret) {
         return code(secret, System.currentTimeMillis() / 1000 - 30);
     }
 
+    /**
+     * The code of the next 30 s step. Keycloak refuses a code used once already (OTP codes are not reusable by
+     * default) and accepts one step ahead, so a second login within the same step uses this.
+     */
     public static String next(String secret) {
         return code(secret, System.currentTimeMillis() / 1000 + 30);
     }
