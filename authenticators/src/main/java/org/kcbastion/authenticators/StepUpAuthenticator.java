@@ -22,16 +22,19 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.models.UserCredentialModel;
 import org.keycloak.protocol.oidc.endpoints.AuthorizationEndpoint;
+import org.keycloak.services.managers.AuthenticationManager;
 import org.keycloak.services.managers.BruteForceProtector;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Re-verifies the password and a second factor even inside an SSO session, then records the step-up in the user
  * session ({@link StepUp#NOTE}). In a direct-grant flow it reads {@code password} and {@code totp} (or {@code otp});
- * in a browser flow it acts only on step-up requests (authorization requests carrying {@value #STEP_UP_PARAM}, as
- * Bastion's step-up page sends them) and shows its own page; every other login passes through untouched.
+ * in a browser flow it shows its own page on step-up requests (authorization requests carrying {@value #STEP_UP_PARAM},
+ * as Bastion's step-up page sends them). Every other sign-in passes, and counts as a step-up when the flow run
+ * verified the password and a second factor itself ({@link SignInFactors}).
  */
 final class StepUpAuthenticator implements Authenticator {
 
@@ -69,9 +72,16 @@ final class StepUpAuthenticator implements Authenticator {
             return;
         }
         if (context.getAuthenticationSession().getClientNote(REQUEST_NOTE) == null) {
+            // An ordinary sign-in: it counts as a step-up when this flow run verified the password and a second factor
+            // itself (a sign-in from the SSO cookie alone verified nothing, and records nothing).
+            SignInFactors.verifiedInThisRun(context.getRealm(), context.getAuthenticationSession()).ifPresent(factors -> {
+                context.getAuthenticationSession().setUserSessionNote(StepUp.NOTE, new StepUp(Time.currentTime(), factors).note());
+                context.getEvent().detail("bastion_step_up", factors);
+            });
             context.success();
             return;
         }
+        if (freshPage(context, null)) return;
         if (!hasSecondFactor(context.getUser())) {
             context.getEvent().user(context.getUser()).error(Failure.NO_SECOND_FACTOR.eventError);
             context.challenge(page(context, Failure.NO_SECOND_FACTOR.message).createErrorPage(Response.Status.FORBIDDEN));
@@ -80,12 +90,62 @@ final class StepUpAuthenticator implements Authenticator {
         context.challenge(page(context, null).createForm(TEMPLATE));
     }
 
+    /**
+     * When the admin's SSO session already holds a fresh step-up, the page says for how long and asks only for a
+     * reason (impersonation needs one; the console cannot send it); a new step-up stays one click away.
+     *
+     * @return whether it answered
+     */
+    private boolean freshPage(AuthenticationFlowContext context, String error) {
+        Optional<Long> left = freshSecondsLeft(context);
+        if (left.isEmpty()) return false;
+        BastionPolicy policy = BastionPolicy.from(context.getRealm());
+        long writesLeft = Math.max(0, left.get() + policy.stepUpWritesMaxAgeSeconds() - policy.stepUpMaxAgeSeconds());
+        LoginFormsProvider form = page(context, error)
+                .setAttribute("bastionFreshSeconds", String.valueOf(left.get()))
+                .setAttribute("bastionFreshWritesSeconds", String.valueOf(writesLeft));
+        context.challenge(form.createForm(TEMPLATE));
+        return true;
+    }
+
+    /** Seconds the SSO session's step-up stays fresh for impersonation; empty when it is not fresh (or absent). */
+    private static Optional<Long> freshSecondsLeft(AuthenticationFlowContext context) {
+        AuthenticationManager.AuthResult sso = AuthenticationManager.authenticateIdentityCookie(context.getSession(), context.getRealm(), true);
+        if (sso == null || sso.session() == null || context.getUser() == null || !sso.user().getId().equals(context.getUser().getId())) {
+            return Optional.empty();
+        }
+        long now = Time.currentTime();
+        int maxAge = BastionPolicy.from(context.getRealm()).stepUpMaxAgeSeconds();
+        return StepUp.parse(sso.session().getNote(StepUp.NOTE))
+                .filter(s -> s.freshAt(now, maxAge))
+                .map(s -> Math.max(1, s.epochSeconds() + maxAge - now));
+    }
+
     @Override
     public void action(AuthenticationFlowContext context) {
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
         String reason = form.getFirst("reason");
+        String mode = form.getFirst("mode");
+        if ("again".equals(mode)) {
+            context.challenge(page(context, null).createForm(TEMPLATE));
+            return;
+        }
         if (reason != null && !reason.isBlank() && !PrivilegedActionGuard.validReason(reason)) {
-            context.challenge(page(context, "bastionStepUpReasonInvalid").createForm(TEMPLATE));
+            if (!("reason".equals(mode) && freshPage(context, "bastionStepUpReasonInvalid"))) {
+                context.challenge(page(context, "bastionStepUpReasonInvalid").createForm(TEMPLATE));
+            }
+            return;
+        }
+        if ("reason".equals(mode)) {
+            // Only the reason, on a step-up that is still fresh (checked again now); otherwise a full step-up.
+            if (freshSecondsLeft(context).isPresent()) {
+                if (reason != null && !reason.isBlank()) {
+                    context.getAuthenticationSession().setUserSessionNote(StepUp.REASON_NOTE, reason.strip());
+                }
+                context.success();
+            } else {
+                context.challenge(page(context, null).createForm(TEMPLATE));
+            }
             return;
         }
         Failure failure = verify(context, form.getFirst("password"), form.getFirst("otp"));

@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
  */
 public record BastionPolicy(
         int stepUpMaxAgeSeconds,
+        int stepUpWritesMaxAgeSeconds,
         boolean impersonationRequireReason,
         int impersonationMaxSessionSeconds,
         Set<String> impersonationProtectedRoles,
@@ -86,6 +87,7 @@ public record BastionPolicy(
         Reader r = new Reader(attributes);
         return new BastionPolicy(
                 r.seconds(PolicyKey.STEP_UP_MAX_AGE_SECONDS, 10, 3600),
+                r.seconds(PolicyKey.STEP_UP_WRITES_MAX_AGE_SECONDS, 10, 7200),
                 r.bool(PolicyKey.IMPERSONATION_REQUIRE_REASON),
                 r.impersonationMaxSession(),
                 r.value(PolicyKey.IMPERSONATION_PROTECTED_ROLES, BastionPolicy::parseRoles),

@@ -9,6 +9,8 @@ import java.util.Optional;
  */
 public enum PolicyKey {
     STEP_UP_MAX_AGE_SECONDS("bastion.stepUp.maxAgeSeconds", "300"),
+    /** The step-up window of catalogue writes other than impersonation and Bastion's policy. */
+    STEP_UP_WRITES_MAX_AGE_SECONDS("bastion.stepUp.writesMaxAgeSeconds", "900"),
     IMPERSONATION_REQUIRE_REASON("bastion.impersonation.requireReason", "true"),
     IMPERSONATION_MAX_SESSION_SECONDS("bastion.impersonation.maxSessionSeconds", "900"),
     /** Empty means: the realm's admin roles (realm-admin and the realm-management client roles). */

@@ -1,7 +1,6 @@
 package org.kcbastion.core;
 
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriBuilder;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -161,17 +160,17 @@ public final class PrivilegedActionGuard {
             String sid = admin.getToken() == null ? null : admin.getToken().getSessionId();
             adminSession = sid == null ? null : session.sessions().getUserSession(admin.getRealm(), sid);
             long now = Time.currentTime();
+            int maxAge = maxAgeSeconds(policy, request);
             boolean fresh = adminSession != null && StepUp.parse(adminSession.getNote(StepUp.NOTE))
-                    .filter(s -> s.freshAt(now, policy.stepUpMaxAgeSeconds()))
+                    .filter(s -> s.freshAt(now, maxAge))
                     .isPresent();
             if (!fresh) {
                 String url = stepUpUrl(session, admin.getRealm());
-                return Decision.deny(401, "step_up_required", "Confirm your identity first: open " + url
-                                + " , enter your password and one-time code, then try again within "
-                                + policy.stepUpMaxAgeSeconds() + " seconds.")
-                        .with(Map.of("step_up_url", url, "max_age", policy.stepUpMaxAgeSeconds()),
+                return Decision.deny(401, "step_up_required", "Confirm your identity first (step-up, valid "
+                                + maxAge + " s): " + url)
+                        .with(Map.of("step_up_url", url, "max_age", maxAge),
                                 Map.of("WWW-Authenticate", "Bearer error=\"insufficient_user_authentication\", error_description=\""
-                                        + "A fresh step-up is required\", max_age=" + policy.stepUpMaxAgeSeconds()));
+                                        + "A fresh step-up is required\", max_age=" + maxAge));
             }
         }
 
@@ -182,8 +181,8 @@ public final class PrivilegedActionGuard {
             return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + MAX_REASON_LENGTH + " characters.");
         }
         if (reason == null && request.action() == Action.IMPERSONATE && policy.impersonationRequireReason()) {
-            return Decision.deny(400, "reason_required", "Give a reason (e.g. a ticket number): on the step-up page, in the "
-                    + REASON_HEADER + " header, or as \"reason\" in a JSON body.");
+            return Decision.deny(400, "reason_required", "Give a reason (a ticket number) at " + stepUpUrl(session, admin.getRealm())
+                    + " , or in the " + REASON_HEADER + " header, or as \"reason\" in a JSON body.");
         }
 
         if (request.action() == Action.IMPERSONATE) {
@@ -204,6 +203,16 @@ public final class PrivilegedActionGuard {
             }
         }
         return Decision.allow(reason, adminSession);
+    }
+
+    /**
+     * Impersonation and Bastion's own policy keep the short window ({@code bastion.stepUp.maxAgeSeconds}); the other
+     * catalogue writes have their own ({@code bastion.stepUp.writesMaxAgeSeconds}), so a batch of edits does not ask
+     * again every few minutes.
+     */
+    static int maxAgeSeconds(BastionPolicy policy, Request request) {
+        boolean write = request.action() == Action.PRIVILEGED_WRITE && !Action.UPDATE_POLICY.id().equals(request.actionId());
+        return write ? policy.stepUpWritesMaxAgeSeconds() : policy.stepUpMaxAgeSeconds();
     }
 
     private static boolean permitted(AdminPermissionEvaluator permissions, Request request) {
@@ -293,12 +302,13 @@ public final class PrivilegedActionGuard {
         return out.length() <= MAX_REASON_LENGTH ? out.toString() : out.substring(0, MAX_REASON_LENGTH) + "...";
     }
 
-    /** Bastion's step-up page in the admin's realm, sending the admin back to that realm's admin console. */
+    /**
+     * Bastion's step-up page in the admin's realm. Without parameters it returns to that realm's admin console, so the
+     * address stays short enough to read in the console's alert and to type.
+     */
     public static String stepUpUrl(KeycloakSession session, RealmModel adminRealm) {
-        UriBuilder base = session.getContext().getUri().getBaseUriBuilder();
-        String console = base.clone().path("admin/{realm}/console/").build(adminRealm.getName()).toString();
-        return base.clone().path("realms").path(adminRealm.getName()).path("bastion").path("step-up")
-                .queryParam("redirect_uri", console).build().toString();
+        return session.getContext().getUri().getBaseUriBuilder().path("realms").path(adminRealm.getName())
+                .path("bastion").path("step-up").build().toString();
     }
 
     /** What the guard reports about itself, for operational info. */

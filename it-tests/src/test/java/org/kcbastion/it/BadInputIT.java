@@ -185,7 +185,9 @@ class BadInputIT {
             cases.add(new Case("revoke-sessions viewer", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", viewer, null, null, none, Set.of(403)));
             // Public pages
             String realmBase = server.baseUrl() + "/realms/" + realm.name() + "/bastion";
-            for (String q : List.of("", "?redirect_uri=javascript:alert(1)", "?redirect_uri=%FF", "?redirect_uri=" + "h".repeat(5000),
+            // Without parameters the page returns to the console; this realm's flow has no step-up: 409 step_up_not_configured.
+            cases.add(new Case("step-up without parameters, no step-up in the flow", "GET", realmBase + "/step-up", null, null, null, none, Set.of(409)));
+            for (String q : List.of("?client_id=account", "?redirect_uri=javascript:alert(1)", "?redirect_uri=%FF", "?redirect_uri=" + "h".repeat(5000),
                     "?redirect_uri=http%3A%2F%2Fevil.example%2F&client_id=" + "c".repeat(300))) {
                 cases.add(new Case("step-up " + abbreviate(q), "GET", realmBase + "/step-up" + q, null, null, null, none, Set.of(400)));
             }

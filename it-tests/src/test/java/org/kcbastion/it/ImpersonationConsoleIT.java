@@ -64,7 +64,8 @@ class ImpersonationConsoleIT {
     class Console {
 
         @Test
-        @DisplayName("Impersonate is refused with the step-up message; after the step-up page the same button opens the account console as the target")
+        @DisplayName("the sign-in with password and OTP is the step-up: Impersonate asks only for a reason (the short step-up address, "
+                + "which says how long the step-up lasts), then opens the account console as the target")
         void impersonateFromTheConsole(KeycloakServer server, TestRealm realm) {
             realm.bindBrowserStepUpFlow();
             TestRealm.User admin = realm.createUser("console-admin", true);
@@ -73,17 +74,18 @@ class ImpersonationConsoleIT {
 
             String console = server.baseUrl() + "/admin/" + realm.name() + "/console/";
             String userPage = console + "#/" + realm.name() + "/users/" + target.id() + "/settings";
-            String firstCode = browser.signIn(userPage, admin);
+            browser.signIn(userPage, admin);
 
             clickImpersonate();
             WebElement alert = await(By.xpath("//*[contains(normalize-space(), 'Could not impersonate the user')]"));
-            browser.until("the step-up message", d -> d.getPageSource().contains("step_up_required"));
-            assertThat(browser.driver().getPageSource()).contains("Confirm your identity first", "/realms/" + realm.name() + "/bastion/step-up");
+            browser.until("the reason message", d -> d.getPageSource().contains("reason_required"));
+            assertThat(browser.driver().getPageSource()).as("no step-up asked: the sign-in was one").doesNotContain("step_up_required")
+                    .contains("/realms/" + realm.name() + "/bastion/step-up");
             assertThat(alert.isDisplayed()).isTrue();
-            browser.shot("01-console-step-up-required.png");
+            browser.shot("01-console-reason-required.png");
             assertThat(realm.admin().users().get(target.id()).getUserSessions()).isEmpty();
 
-            browser.stepUp(server, realm.name(), admin, firstCode, "INC-42 customer cannot see invoices", "02-step-up-page.png");
+            browser.giveReason(server, realm.name(), "INC-42 customer cannot see invoices", "02-step-up-page-fresh.png");
 
             browser.get(userPage);
             clickImpersonate();
@@ -99,6 +101,37 @@ class ImpersonationConsoleIT {
             JsonNode audit = AuditLog.await(server, "impersonation_start", "user_id", target.id(), java.time.Duration.ofSeconds(30));
             assertThat(audit.path("reason").asText()).isEqualTo("INC-42 customer cannot see invoices");
         }
+
+        @Test
+        @DisplayName("an admin who arrives by SSO cookie after the step-up window is asked for a step-up (the short message names the page)")
+        void cookieArrivalIsAsked(KeycloakServer server, TestRealm realm) {
+            realm.bindBrowserStepUpFlow();
+            TestRealm.User admin = realm.createUser("console-cookie-admin", true);
+            realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users");
+            TestRealm.User target = realm.createUser("console-cookie-target", false);
+            String console = server.baseUrl() + "/admin/" + realm.name() + "/console/";
+            String userPage = console + "#/" + realm.name() + "/users/" + target.id() + "/settings";
+            realm.setAttributes(java.util.Map.of("bastion.stepUp.maxAgeSeconds", "10"));
+            try {
+                browser.signIn(userPage, admin);
+                long stale = System.currentTimeMillis() + 11_000;
+                org.kcbastion.it.harness.Poll.untilTrue("the 10 s step-up window has passed", java.time.Duration.ofSeconds(30),
+                        () -> System.currentTimeMillis() >= stale);
+                // A new page load signs in again from the SSO cookie alone: that verifies nothing and records nothing.
+                browser.get(userPage);
+                browser.awaitConsole();
+                clickImpersonate();
+                await(By.xpath("//*[contains(normalize-space(), 'Could not impersonate the user')]"));
+                browser.until("the step-up message", d -> d.getPageSource().contains("step_up_required"));
+                assertThat(browser.driver().getPageSource()).contains("Confirm your identity first", "/realms/" + realm.name() + "/bastion/step-up");
+                browser.shot("01-console-step-up-required.png");
+                assertThat(realm.admin().users().get(target.id()).getUserSessions()).isEmpty();
+            } finally {
+                java.util.Map<String, String> reset = new java.util.HashMap<>();
+                reset.put("bastion.stepUp.maxAgeSeconds", null);
+                realm.setAttributes(reset);
+            }
+        }
     }
 
     @Nested
@@ -106,18 +139,33 @@ class ImpersonationConsoleIT {
     class NoOpenRedirect {
 
         @Test
-        @DisplayName("a foreign redirect_uri, a fragment or an unknown client: 400 with a JSON error, no redirect")
+        @DisplayName("a foreign redirect_uri, a fragment, an unknown client or another client without redirect_uri: 400 with a JSON error, "
+                + "no redirect; without parameters, back to the realm's own console")
         void rejectsForeignRedirects(KeycloakServer server, TestRealm realm) {
+            realm.bindBrowserStepUpFlow();
             Oidc.Browser b = realm.oidc().browser();
             String page = server.baseUrl() + "/realms/" + realm.name() + "/bastion/step-up";
             for (String query : List.of("?redirect_uri=https%3A%2F%2Fevil.example%2F",
                     "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/#/x", StandardCharsets.UTF_8),
                     "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/", StandardCharsets.UTF_8) + "&client_id=no-such-client",
-                    "")) {
+                    "?client_id=account")) {
                 var r = b.get(page + query);
                 assertThat(r.statusCode()).as(query + " -> " + r.body()).isEqualTo(400);
                 assertThat(r.headers().firstValue("Location")).isEmpty();
                 assertThat(Oidc.parse(r.body()).path("error").asText()).isIn("invalid_redirect_uri", "invalid_client");
+            }
+            // Without parameters: the realm's own admin console, through the authorization endpoint.
+            var http = java.net.http.HttpClient.newHttpClient();
+            try {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(page)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+                assertThat(java.net.URLDecoder.decode(r.headers().firstValue("Location").orElse(""), StandardCharsets.UTF_8))
+                        .contains("/realms/" + realm.name() + "/protocol/openid-connect/auth")
+                        .contains("client_id=security-admin-console")
+                        .contains("redirect_uri=" + server.baseUrl() + "/admin/" + realm.name() + "/console/");
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new AssertionError(e);
             }
         }
     }

@@ -61,18 +61,28 @@ class PolicyConsoleIT {
     class Tab {
 
         @Test
-        @DisplayName("saving without a step-up is refused with the step-up message; after the step-up page it is stored and GET policy shows it")
+        @DisplayName("saving on a stale step-up (SSO cookie only) is refused with the step-up message; after the step-up page it is stored and GET policy shows it")
         void editPolicyInTheConsole(KeycloakServer server, TestRealm realm) {
             realm.bindBrowserStepUpFlow();
             TestRealm.User admin = realm.createUser("policy-admin", true);
             realm.grantRealmManagement(admin.id(), "manage-realm", "view-realm");
             String tab = server.baseUrl() + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/realm-settings/bastion-policy";
 
+            // The sign-in with password and OTP is a step-up: let it go stale (a 10 s window), then come back by SSO cookie.
+            realm.setAttributes(java.util.Map.of("bastion.stepUp.maxAgeSeconds", "10", "bastion.stepUp.writesMaxAgeSeconds", "10"));
             String code = browser.signIn(tab, admin);
+            long stale = System.currentTimeMillis() + 11_000;
+            Poll.untilTrue("the 10 s step-up window has passed", Duration.ofSeconds(30), () -> System.currentTimeMillis() >= stale);
+            browser.get(tab);
+            browser.awaitConsole();
             setMaxAgeAndSave("180");
             browser.until("the refusal", d -> d.getPageSource().contains("step_up_required"));
             browser.shot("05-policy-tab-step-up-required.png");
-            assertThat(maxAge(realm)).as("nothing stored").isEqualTo("300");
+            assertThat(maxAge(realm)).as("nothing stored").isEqualTo("10");
+            java.util.Map<String, String> reset = new java.util.HashMap<>();
+            reset.put("bastion.stepUp.maxAgeSeconds", null);
+            reset.put("bastion.stepUp.writesMaxAgeSeconds", null);
+            realm.setAttributes(reset);
 
             browser.stepUp(server, realm.name(), admin, code, null, null);
             browser.get(tab);

@@ -114,6 +114,9 @@ public final class Chromium implements AutoCloseable {
     public void stepUp(KeycloakServer server, String realm, TestRealm.User user, String usedCode, String reason, String screenshot) {
         String console = server.baseUrl() + "/admin/" + realm + "/console/";
         driver.get(server.baseUrl() + "/realms/" + realm + "/bastion/step-up?redirect_uri=" + URLEncoder.encode(console, StandardCharsets.UTF_8));
+        until("the step-up page", d -> !d.findElements(By.id("bastion-step-up-form")).isEmpty()
+                || !d.findElements(By.id("bastion-step-up-again")).isEmpty());
+        if (!driver.findElements(By.id("bastion-step-up-again")).isEmpty()) driver.findElement(By.id("bastion-step-up-again")).click();
         await(By.id("bastion-step-up-form"));
         driver.findElement(By.id("password")).sendKeys(user.password());
         String code = Totp.now(user.otpSecret());
@@ -121,6 +124,21 @@ public final class Chromium implements AutoCloseable {
         if (reason != null) driver.findElement(By.id("reason")).sendKeys(reason);
         if (screenshot != null) shot(screenshot);
         driver.findElement(By.id("bastion-step-up-submit")).click();
+        until("back in the console", d -> d.getCurrentUrl().startsWith(console));
+        awaitConsole();
+    }
+
+    /**
+     * Opens the short step-up address while the admin's step-up is still fresh: the page tells how long it stays
+     * valid and asks only for the reason, then returns to the console.
+     */
+    public void giveReason(KeycloakServer server, String realm, String reason, String screenshot) {
+        String console = server.baseUrl() + "/admin/" + realm + "/console/";
+        driver.get(server.baseUrl() + "/realms/" + realm + "/bastion/step-up");
+        await(By.id("bastion-step-up-fresh"));
+        driver.findElement(By.id("reason")).sendKeys(reason);
+        if (screenshot != null) shot(screenshot);
+        driver.findElement(By.id("bastion-step-up-continue")).click();
         until("back in the console", d -> d.getCurrentUrl().startsWith(console));
         awaitConsole();
     }

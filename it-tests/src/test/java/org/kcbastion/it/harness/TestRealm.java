@@ -186,7 +186,8 @@ public final class TestRealm implements AutoCloseable {
 
     /** Builds and binds the browser flow with {@code bastion-step-up} last (see {@link Flows#browserStepUp}). */
     public void bindBrowserStepUpFlow() {
-        Flows.browserStepUp(admin(), "bastion-browser-step-up");
+        boolean exists = admin().flows().getFlows().stream().anyMatch(f -> f.getAlias().equals("bastion-browser-step-up"));
+        if (!exists) Flows.browserStepUp(admin(), "bastion-browser-step-up");
         RealmRepresentation rep = admin().toRepresentation();
         rep.setBrowserFlow("bastion-browser-step-up");
         admin().update(rep);
