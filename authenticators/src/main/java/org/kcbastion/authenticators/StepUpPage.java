@@ -18,7 +18,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Behind {@code GET /realms/{realm}/bastion/step-up?redirect_uri=...[&client_id=...]}: sends a signed-in admin through the
+ * Behind {@code GET /realms/{realm}/bastion/step-up[?redirect_uri=...[&client_id=...]]} (without parameters: back to the
+ * realm's admin console): sends a signed-in admin through the
  * {@code bastion-step-up} authenticator (an authorization request marked as a step-up) and back. The way back is
  * only ever a redirect URI the client registered (by default the realm's admin console), checked by Keycloak's own
  * {@link RedirectUtils}: never an open redirect.
@@ -37,6 +38,10 @@ public final class StepUpPage {
         ClientModel client = realm.getClientByClientId(id);
         if (client == null || !client.isEnabled()) {
             return ApiError.response(Response.Status.BAD_REQUEST, "invalid_client", "No enabled client " + id + " in realm " + realm.getName());
+        }
+        if ((redirectUri == null || redirectUri.isBlank()) && Constants.ADMIN_CONSOLE_CLIENT_ID.equals(id)) {
+            // The short form every refusal names: back to this realm's admin console.
+            redirectUri = session.getContext().getUri().getBaseUriBuilder().path("admin/{realm}/console/").build(realm.getName()).toString();
         }
         if (redirectUri == null || redirectUri.isBlank() || redirectUri.contains("#")) {
             return ApiError.response(Response.Status.BAD_REQUEST, "invalid_redirect_uri",
@@ -71,7 +76,7 @@ public final class StepUpPage {
         return override != null && !override.isBlank() ? override : realm.getBrowserFlow().getId();
     }
 
-    static boolean stepUpInFlow(RealmModel realm, String flowId) {
+    public static boolean stepUpInFlow(RealmModel realm, String flowId) {
         return realm.getAuthenticationExecutionsStream(flowId)
                 .filter(e -> e.getRequirement() != AuthenticationExecutionModel.Requirement.DISABLED)
                 .anyMatch(e -> e.isAuthenticatorFlow() ? stepUpInFlow(realm, e.getFlowId())
