@@ -66,6 +66,8 @@ final class PostureReport {
                 "Remove the attribute or set it to true"));
         checks.add(smtp());
         checks.add(adminsWithoutSecondFactor());
+        checks.add(adminFlowStepUp());
+        checks.add(federatedAdmins());
         checks.add(impersonationHolders());
         checks.add(adminServiceAccounts());
         checks.add(pass("sudo-mode", "low", "Step-up scope: " + (policy.stepUpAllWrites() ? "all-writes (every admin write but containment)"
@@ -140,7 +142,8 @@ final class PostureReport {
                 .filter(u -> u.credentialManager().getStoredCredentialsStream().noneMatch(c -> SECOND_FACTORS.contains(c.getType())))
                 .map(UserModel::getUsername).sorted().toList();
         if (without.isEmpty()) return pass("admins-second-factor", "high", "Every admin of this realm has a second factor");
-        return new Check("admins-second-factor", "high", "fail", without.size() + " admin(s) without OTP or passkey: " + names(without),
+        return new Check("admins-second-factor", "high", "fail", without.size() + " admin(s) (direct holders and group members) "
+                + "without OTP or passkey, who therefore cannot step up: " + names(without),
                 "Have each admin register OTP or a passkey (required action Configure OTP / Webauthn Register)");
     }
 
@@ -228,14 +231,64 @@ final class PostureReport {
         }
     }
 
-    /** Direct holders of any realm-management role (realm-admin included); holders through groups are not listed. */
+    /**
+     * Holders of any admin role of this realm, directly or as members of a group that holds one: in a realm, the
+     * {@code realm-management} roles; in master also {@code admin}, {@code create-realm} and every {@code <realm>-realm}
+     * client's roles (master's admins administer the other realms from there).
+     */
     private List<UserModel> adminUsers() {
-        ClientModel management = realm.getClientByClientId("realm-management");
         Map<String, UserModel> admins = new LinkedHashMap<>();
-        if (management == null) return List.of();
-        management.getRolesStream().forEach(role -> session.users().getRoleMembersStream(realm, role)
-                .forEach(u -> admins.putIfAbsent(u.getId(), u)));
+        adminRoles().forEach(role -> {
+            session.users().getRoleMembersStream(realm, role).forEach(u -> admins.putIfAbsent(u.getId(), u));
+            realm.getGroupsStream().filter(g -> g.hasDirectRole(role))
+                    .forEach(g -> session.users().getGroupMembersStream(realm, g).forEach(u -> admins.putIfAbsent(u.getId(), u)));
+        });
         return List.copyOf(admins.values());
+    }
+
+    private List<RoleModel> adminRoles() {
+        List<RoleModel> roles = new ArrayList<>();
+        ClientModel management = realm.getClientByClientId("realm-management");
+        if (management != null) management.getRolesStream().forEach(roles::add);
+        if (realm.getName().equals("master")) {
+            for (String name : List.of("admin", "create-realm")) {
+                RoleModel role = realm.getRole(name);
+                if (role != null) roles.add(role);
+            }
+            realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm")).forEach(c -> c.getRolesStream().forEach(roles::add));
+        }
+        return roles;
+    }
+
+    /** The admin console's browser flow (its override, else the realm's) has an enabled bastion-step-up. */
+    private Check adminFlowStepUp() {
+        ClientModel console = realm.getClientByClientId(org.keycloak.models.Constants.ADMIN_CONSOLE_CLIENT_ID);
+        if (console == null || realm.getBrowserFlow() == null) return pass("admin-flow-step-up", "high", "No admin console in this realm");
+        String override = console.getAuthenticationFlowBindingOverride("browser");
+        String flowId = override != null && !override.isBlank() ? override : realm.getBrowserFlow().getId();
+        var flow = realm.getAuthenticationFlowById(flowId);
+        String alias = flow == null ? flowId : flow.getAlias();
+        if (org.kcbastion.authenticators.StepUpPage.stepUpInFlow(realm, flowId)) {
+            return pass("admin-flow-step-up", "high", "The admin console's browser flow '" + alias + "' ends with bastion-step-up: "
+                    + "a sign-in with password and a second factor counts as a step-up, and the step-up page works");
+        }
+        return new Check("admin-flow-step-up", "high", "fail", "The admin console's browser flow '" + alias
+                + "' has no bastion-step-up: admins of " + realm.getName() + " cannot step up in the browser (the step-up page answers "
+                + "409) and their sign-in never counts as one",
+                "Add bastion-step-up as the last REQUIRED execution of '" + alias + "' (README: Flows to bind)");
+    }
+
+    /** Admins who sign in only through an identity provider: no local password, so no step-up; Bastion refuses them. */
+    private Check federatedAdmins() {
+        List<String> federated = adminUsers().stream()
+                .filter(u -> session.users().getFederatedIdentitiesStream(realm, u).findAny().isPresent())
+                .filter(u -> u.credentialManager().getStoredCredentialsByTypeStream("password").findAny().isEmpty())
+                .map(UserModel::getUsername).sorted().toList();
+        if (federated.isEmpty()) return pass("admins-identity-provider", "medium", "No admin signs in only through an identity provider");
+        return new Check("admins-identity-provider", "medium", "warn", federated.size()
+                + " admin(s) sign in only through an identity provider and cannot step up (no local password): "
+                + "privileged writes refuse them with step_up_required: " + names(federated),
+                "Give these admins a local password and a second factor for privileged work, or do that work through a service account");
     }
 
     private static boolean isBuiltIn(ClientModel c) {

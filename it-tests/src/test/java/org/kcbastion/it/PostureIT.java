@@ -146,4 +146,58 @@ class PostureIT {
             assertThat(realm.admin().toRepresentation().getAttributes()).isEqualTo(before.getAttributes());
         }
     }
+
+    @Nested
+    @DisplayName("Admins and their step-up (issues 15 and 16)")
+    class AdminsAndStepUp {
+
+        @Test
+        @DisplayName("the admin console's flow without bastion-step-up fails, with it passes; an admin through a group without OTP is named; "
+                + "admin service accounts and the sudo scope are listed")
+        void realmAdmins(TestRealm realm) {
+            assertThat(report(realm).get("admin-flow-step-up").path("status").asText()).isEqualTo("fail");
+            realm.bindBrowserStepUpFlow();
+            Map<String, JsonNode> r = report(realm);
+            assertThat(r.get("admin-flow-step-up").path("status").asText()).as(r.get("admin-flow-step-up").toString()).isEqualTo("pass");
+
+            TestRealm.User member = realm.createUser("group-admin-no-otp", false);
+            String groupId;
+            try (var created = realm.admin().groups().add(group("posture-admins"))) {
+                groupId = org.keycloak.admin.client.CreatedResponseUtil.getCreatedId(created);
+            }
+            var management = realm.admin().clients().findByClientId("realm-management").get(0);
+            realm.admin().groups().group(groupId).roles().clientLevel(management.getId())
+                    .add(List.of(realm.admin().clients().get(management.getId()).roles().get("manage-users").toRepresentation()));
+            realm.admin().users().get(member.id()).joinGroup(groupId);
+            r = report(realm);
+            assertThat(r.get("admins-second-factor").path("detail").asText()).contains("group-admin-no-otp");
+            assertThat(r.get("sudo-mode").path("detail").asText()).contains("privileged");
+            assertThat(r.get("admin-service-accounts").path("status").asText()).isIn("pass", "warn");
+        }
+
+        @Test
+        @DisplayName("master: the posture report covers master's own admins (the bootstrap admin without OTP) and master's console flow")
+        void master(KeycloakServer server) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            try {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + "/admin/realms/master/bastion/posture"))
+                        .header("Authorization", "Bearer " + server.admin().tokenManager().getAccessTokenString()).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                Map<String, JsonNode> byId = new HashMap<>();
+                StreamSupport.stream(Oidc.parse(r.body()).spliterator(), false).forEach(c -> byId.put(c.path("id").asText(), c));
+                assertThat(byId.get("admins-second-factor").path("status").asText()).isEqualTo("fail");
+                assertThat(byId.get("admins-second-factor").path("detail").asText()).contains(KeycloakServer.ADMIN_USER);
+                assertThat(byId.get("admin-flow-step-up").path("status").asText()).as("master's stock browser flow").isEqualTo("fail");
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static org.keycloak.representations.idm.GroupRepresentation group(String name) {
+        org.keycloak.representations.idm.GroupRepresentation g = new org.keycloak.representations.idm.GroupRepresentation();
+        g.setName(name);
+        return g;
+    }
 }
