@@ -173,6 +173,22 @@ class PostureIT {
             assertThat(r.get("admins-second-factor").path("detail").asText()).contains("group-admin-no-otp");
             assertThat(r.get("sudo-mode").path("detail").asText()).contains("privileged");
             assertThat(r.get("admin-service-accounts").path("status").asText()).isIn("pass", "warn");
+
+            // An admin who signs in only through an identity provider: no local password, so no step-up.
+            Oidc.Reply idp = realm.adminCall("POST", "identity-provider/instances", "{\"alias\": \"corp-sso\", \"providerId\": \"oidc\", "
+                    + "\"config\": {\"clientId\": \"x\", \"clientSecret\": \"y\", \"authorizationUrl\": \"http://127.0.0.1/a\", "
+                    + "\"tokenUrl\": \"http://127.0.0.1/t\", \"clientAuthMethod\": \"client_secret_post\"}}");
+            assertThat(idp.status()).as(idp.body()).isEqualTo(201);
+            Oidc.Reply user = realm.adminCall("POST", "users", "{\"username\": \"sso-only-admin\", \"enabled\": true}");
+            assertThat(user.status()).as(user.body()).isEqualTo(201);
+            String ssoAdmin = realm.admin().users().search("sso-only-admin", true).get(0).getId();
+            realm.grantRealmManagement(ssoAdmin, "realm-admin");
+            Oidc.Reply link = realm.adminCall("POST", "users/" + ssoAdmin + "/federated-identity/corp-sso",
+                    "{\"identityProvider\": \"corp-sso\", \"userId\": \"corp-1\", \"userName\": \"corp-1\"}");
+            assertThat(link.status()).as(link.body()).isEqualTo(204);
+            JsonNode federated = report(realm).get("admins-identity-provider");
+            assertThat(federated.path("status").asText()).isEqualTo("warn");
+            assertThat(federated.path("detail").asText()).contains("sso-only-admin");
         }
 
         @Test
