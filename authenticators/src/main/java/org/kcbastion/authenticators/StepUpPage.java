@@ -10,6 +10,7 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.services.managers.AuthenticationManager;
 import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
 import org.keycloak.protocol.oidc.utils.RedirectUtils;
 
@@ -66,9 +67,26 @@ public final class StepUpPage {
                 .queryParam("state", SecretGenerator.getInstance().randomString(22))
                 .queryParam("nonce", SecretGenerator.getInstance().randomString(22))
                 .queryParam("code_challenge", s256(verifier))
-                .queryParam("code_challenge_method", "S256")
-                .queryParam(StepUpAuthenticator.STEP_UP_PARAM, "1");
+                .queryParam("code_challenge_method", "S256");
+        if (webAuthnOnly(realm)) {
+            // Bastion's page checks password + OTP; a security key or passkey is Keycloak's own to verify. A forced
+            // re-authentication runs the realm's flow again (cookie skipped), and bastion-step-up, last in it, records
+            // the sign-in as a step-up when it verified both factors.
+            auth.queryParam("prompt", "login");
+        } else {
+            auth.queryParam(StepUpAuthenticator.STEP_UP_PARAM, "1");
+        }
         return Response.status(Response.Status.FOUND).location(auth.build(realm.getName())).build();
+    }
+
+    /** The signed-in user (SSO cookie) has WebAuthn credentials and no OTP. */
+    private boolean webAuthnOnly(RealmModel realm) {
+        AuthenticationManager.AuthResult sso = AuthenticationManager.authenticateIdentityCookie(session, realm, true);
+        if (sso == null || sso.user() == null) return false;
+        var credentials = sso.user().credentialManager();
+        boolean webAuthn = credentials.getStoredCredentialsByTypeStream("webauthn").findAny().isPresent()
+                || credentials.getStoredCredentialsByTypeStream("webauthn-passwordless").findAny().isPresent();
+        return webAuthn && !StepUpAuthenticator.hasSecondFactor(sso.user());
     }
 
     private static String browserFlowId(RealmModel realm, ClientModel client) {

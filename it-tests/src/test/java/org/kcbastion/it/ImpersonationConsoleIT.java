@@ -54,9 +54,7 @@ class ImpersonationConsoleIT {
     }
 
     void clickImpersonate() {
-        await(By.cssSelector("[data-testid=action-dropdown]")).click();
-        await(By.xpath("//*[@role='menuitem' or self::button][normalize-space()='Impersonate']")).click();
-        await(By.cssSelector("[data-testid=confirm]")).click();
+        browser.clickImpersonate();
     }
 
     @Nested

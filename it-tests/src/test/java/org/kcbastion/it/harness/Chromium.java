@@ -143,6 +143,13 @@ public final class Chromium implements AutoCloseable {
         awaitConsole();
     }
 
+    /** On a user's page in the admin console: Action → Impersonate → Confirm. */
+    public void clickImpersonate() {
+        await(By.cssSelector("[data-testid=action-dropdown]")).click();
+        await(By.xpath("//*[@role='menuitem' or self::button][normalize-space()='Impersonate']")).click();
+        await(By.cssSelector("[data-testid=confirm]")).click();
+    }
+
     /**
      * Waits until the admin console has finished signing in and rendered its masthead: navigating away earlier races
      * with keycloak-js's own redirect, which would land on the console's start page instead.
