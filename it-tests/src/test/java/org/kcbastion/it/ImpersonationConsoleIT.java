@@ -41,12 +41,7 @@ class ImpersonationConsoleIT {
 
     @AfterEach
     void quit(org.junit.jupiter.api.TestInfo test) {
-        if (browser == null) return;
-        try {
-            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        } finally {
-            browser.close();
-        }
+        Chromium.finish(browser, test);
     }
 
     WebElement await(By by) {

@@ -43,29 +43,42 @@ class PasskeyIT {
 
     @AfterEach
     void quit(org.junit.jupiter.api.TestInfo test) {
-        if (browser == null) return;
-        try {
-            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        } finally {
-            browser.close();
-        }
+        Chromium.finish(browser, test);
     }
 
-    /** Cookie, or password + security key; then bastion-step-up. */
-    static void bindSecurityKeyFlow(TestRealm realm) {
-        String alias = "bastion-security-key";
+    /**
+     * Binds {@code alias} as the browser flow: cookie, or the forms {@code forms} adds to its sub-flow; then
+     * bastion-step-up. Built once per realm.
+     */
+    static void bindFlow(TestRealm realm, String alias, java.util.function.Consumer<String> forms) {
         if (realm.admin().flows().getFlows().stream().noneMatch(f -> f.getAlias().equals(alias))) {
             Flows.create(realm.admin(), alias);
             Flows.addSubflow(realm.admin(), alias, alias + "-sign-in", "REQUIRED");
             Flows.addExecution(realm.admin(), alias + "-sign-in", "auth-cookie", "ALTERNATIVE");
             Flows.addSubflow(realm.admin(), alias + "-sign-in", alias + "-forms", "ALTERNATIVE");
-            Flows.addExecution(realm.admin(), alias + "-forms", "auth-username-password-form", "REQUIRED");
-            Flows.addExecution(realm.admin(), alias + "-forms", "webauthn-authenticator", "REQUIRED");
+            forms.accept(alias + "-forms");
             Flows.addExecution(realm.admin(), alias, "bastion-step-up", "REQUIRED");
         }
         RealmRepresentation rep = realm.admin().toRepresentation();
         rep.setBrowserFlow(alias);
         realm.admin().update(rep);
+    }
+
+    /** An admin who may impersonate and must register a WebAuthn credential ({@code requiredAction}) at the next sign-in. */
+    static TestRealm.User admin(TestRealm realm, String username, String requiredAction) {
+        realm.setAttributes(Map.of("bastion.impersonation.requireReason", "false"));
+        TestRealm.User admin = realm.createUser(username, false);
+        realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users");
+        UserRepresentation rep = realm.admin().users().get(admin.id()).toRepresentation();
+        rep.setRequiredActions(List.of(requiredAction));
+        realm.admin().users().get(admin.id()).update(rep);
+        return admin;
+    }
+
+    void addAuthenticator(VirtualAuthenticatorOptions.Transport transport) {
+        ((HasVirtualAuthenticator) browser.driver()).addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2).setTransport(transport)
+                .setHasResidentKey(true).setHasUserVerification(true).setIsUserVerified(true).setIsUserConsenting(true));
     }
 
     @Nested
@@ -75,19 +88,13 @@ class PasskeyIT {
         @Test
         @DisplayName("register the key, get asked for a step-up, step up with password and key at the short address, impersonate")
         void stepUpWithSecurityKey(KeycloakServer server, TestRealm realm) {
-            bindSecurityKeyFlow(realm);
-            realm.setAttributes(Map.of("bastion.impersonation.requireReason", "false"));
-            TestRealm.User admin = realm.createUser("key-admin", false);
-            realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users");
-            UserRepresentation rep = realm.admin().users().get(admin.id()).toRepresentation();
-            rep.setRequiredActions(List.of("webauthn-register"));
-            realm.admin().users().get(admin.id()).update(rep);
+            bindFlow(realm, "bastion-security-key", forms -> {
+                Flows.addExecution(realm.admin(), forms, "auth-username-password-form", "REQUIRED");
+                Flows.addExecution(realm.admin(), forms, "webauthn-authenticator", "REQUIRED");
+            });
+            TestRealm.User admin = admin(realm, "key-admin", "webauthn-register");
             TestRealm.User target = realm.createUser("key-target", false);
-
-            ((HasVirtualAuthenticator) browser.driver()).addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                    .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                    .setTransport(VirtualAuthenticatorOptions.Transport.USB)
-                    .setHasResidentKey(true).setHasUserVerification(true).setIsUserVerified(true).setIsUserConsenting(true));
+            addAuthenticator(VirtualAuthenticatorOptions.Transport.USB);
             String base = server.baseUrl().replace("127.0.0.1", "localhost");
             String userPage = base + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
 
@@ -96,14 +103,7 @@ class PasskeyIT {
             browser.driver().findElement(By.id("password")).sendKeys(admin.password());
             browser.driver().findElement(By.id("kc-login")).click();
             browser.await(By.id("registerWebAuthn")).click();
-            browser.until("the label prompt", d -> {
-                try {
-                    d.switchTo().alert().accept();
-                    return true;
-                } catch (org.openqa.selenium.NoAlertPresentException e) {
-                    return false;
-                }
-            });
+            acceptLabelPrompt();
             browser.awaitConsole();
             assertThat(realm.admin().users().get(admin.id()).credentials().stream().map(CredentialRepresentation::getType))
                     .contains("webauthn");
@@ -142,36 +142,20 @@ class PasskeyIT {
         @DisplayName("a passkey sign-in without password (the realm's passwordless policy requires user verification) counts as both "
                 + "factors: step up, impersonate")
         void stepUpWithPasskey(KeycloakServer server, TestRealm realm) {
-            String alias = "bastion-passkey";
-            if (realm.admin().flows().getFlows().stream().noneMatch(f -> f.getAlias().equals(alias))) {
-                Flows.create(realm.admin(), alias);
-                Flows.addSubflow(realm.admin(), alias, alias + "-sign-in", "REQUIRED");
-                Flows.addExecution(realm.admin(), alias + "-sign-in", "auth-cookie", "ALTERNATIVE");
-                Flows.addSubflow(realm.admin(), alias + "-sign-in", alias + "-forms", "ALTERNATIVE");
-                Flows.addExecution(realm.admin(), alias + "-forms", "auth-username-form", "REQUIRED");
-                // A passkey, or the password for a user who has none yet (Keycloak will not let a passkey-only step
-                // enrol one); the passkey is registered through the required action afterwards.
-                Flows.addSubflow(realm.admin(), alias + "-forms", alias + "-factor", "REQUIRED");
-                Flows.addExecution(realm.admin(), alias + "-factor", "webauthn-authenticator-passwordless", "ALTERNATIVE");
-                Flows.addExecution(realm.admin(), alias + "-factor", "auth-password-form", "ALTERNATIVE");
-                Flows.addExecution(realm.admin(), alias, "bastion-step-up", "REQUIRED");
-            }
             RealmRepresentation realmRep = realm.admin().toRepresentation();
-            realmRep.setBrowserFlow(alias);
             realmRep.setWebAuthnPolicyPasswordlessUserVerificationRequirement("required");
             realm.admin().update(realmRep);
-            realm.setAttributes(Map.of("bastion.impersonation.requireReason", "false"));
-            TestRealm.User admin = realm.createUser("passkey-admin", false);
-            realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users");
-            UserRepresentation rep = realm.admin().users().get(admin.id()).toRepresentation();
-            rep.setRequiredActions(List.of("webauthn-register-passwordless"));
-            realm.admin().users().get(admin.id()).update(rep);
+            bindFlow(realm, "bastion-passkey", forms -> {
+                Flows.addExecution(realm.admin(), forms, "auth-username-form", "REQUIRED");
+                // A passkey, or the password for a user who has none yet (Keycloak will not let a passkey-only step
+                // enrol one); the passkey is registered through the required action afterwards.
+                Flows.addSubflow(realm.admin(), forms, forms + "-factor", "REQUIRED");
+                Flows.addExecution(realm.admin(), forms + "-factor", "webauthn-authenticator-passwordless", "ALTERNATIVE");
+                Flows.addExecution(realm.admin(), forms + "-factor", "auth-password-form", "ALTERNATIVE");
+            });
+            TestRealm.User admin = admin(realm, "passkey-admin", "webauthn-register-passwordless");
             TestRealm.User target = realm.createUser("passkey-target", false);
-
-            ((HasVirtualAuthenticator) browser.driver()).addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                    .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                    .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
-                    .setHasResidentKey(true).setHasUserVerification(true).setIsUserVerified(true).setIsUserConsenting(true));
+            addAuthenticator(VirtualAuthenticatorOptions.Transport.INTERNAL);
             String base = server.baseUrl().replace("127.0.0.1", "localhost");
             String userPage = base + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
 

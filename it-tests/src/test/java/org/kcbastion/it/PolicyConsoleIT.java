@@ -36,12 +36,7 @@ class PolicyConsoleIT {
 
     @AfterEach
     void quit(org.junit.jupiter.api.TestInfo test) {
-        if (browser == null) return;
-        try {
-            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        } finally {
-            browser.close();
-        }
+        Chromium.finish(browser, test);
     }
 
     static String maxAge(TestRealm realm) {

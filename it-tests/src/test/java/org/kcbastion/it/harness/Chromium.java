@@ -59,6 +59,16 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
+    /** After a test: keeps the last page (screenshot and HTML, named after the test method) and quits; null is fine. */
+    public static void finish(Chromium browser, org.junit.jupiter.api.TestInfo test) {
+        if (browser == null) return;
+        try {
+            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
+        } finally {
+            browser.close();
+        }
+    }
+
     public WebDriver driver() {
         return driver;
     }
