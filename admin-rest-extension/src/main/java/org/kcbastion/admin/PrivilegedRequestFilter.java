@@ -103,7 +103,32 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
         String ip = session.getContext().getConnection() == null ? null : session.getContext().getConnection().getRemoteAddr();
         PrivilegedActionGuard.Decision decision = PrivilegedActionGuard.decide(session, PrivilegedActionGuard.Request.write(
                 action, rule == AdminCatalogue.Rule.NEW_REALM ? null : permission(write, action), realm, admin, ip));
+        recordAdminEvent(session, realm, admin, action, decision, routed, segments);
         if (!decision.allowed()) request.abortWith(withConsoleMessage(decision));
+    }
+
+    /**
+     * The sudo decision as an admin event of its own (resource type CUSTOM, path {@code bastion/sudo/<action>}), so
+     * the realm's admin events show who was asked for a step-up and who passed, next to Keycloak's own event of the
+     * write. A refused write has no event of Keycloak's: this is its only trace there (beside the audit log).
+     */
+    private static void recordAdminEvent(KeycloakSession session, RealmModel realm, AdminAuth admin, String action,
+                                         PrivilegedActionGuard.Decision decision, Method routed, List<String> segments) {
+        if (!realm.isAdminEventsEnabled()) return;
+        try {
+            new org.keycloak.services.resources.admin.AdminEventBuilder(realm, admin, session, session.getContext().getConnection())
+                    .operation(org.keycloak.events.admin.OperationType.ACTION)
+                    .resource(org.keycloak.events.admin.ResourceType.CUSTOM)
+                    .resourcePath("bastion", "sudo", action)
+                    .detail("bastion_action", action)
+                    .detail("bastion_decision", decision.allowed() ? "allowed" : decision.error())
+                    .detail("routed_method", routed.getDeclaringClass().getSimpleName() + "#" + routed.getName())
+                    .detail("request_path", String.join("/", segments.subList(Math.min(3, segments.size()), segments.size())))
+                    .success();
+        } catch (RuntimeException e) {
+            // The decision stands without its event; the audit line and the metric are written already.
+            org.jboss.logging.Logger.getLogger(PrivilegedRequestFilter.class).debugf(e, "Bastion could not record the sudo admin event");
+        }
     }
 
     /**

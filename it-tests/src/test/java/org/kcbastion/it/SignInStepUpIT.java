@@ -52,7 +52,7 @@ class SignInStepUpIT {
         void reauthenticates(KeycloakServer server, TestRealm realm) {
             realm.bindBrowserStepUpFlow();
             TestRealm.User admin = realm.createUser("rfc9470-admin", true);
-            realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users");
+            realm.grantRealmManagement(admin.id(), "impersonation", "view-users", "query-users", "manage-users");
             TestRealm.Client tool = realm.createClient("rfc9470-tool");
             TestRealm.User target = realm.createUser("rfc9470-target", false);
 
@@ -69,6 +69,17 @@ class SignInStepUpIT {
                     "prompt", "login", "max_age", "0").orElseThrow(() -> new AssertionError("re-authentication: " + b.page().text()));
             Oidc.Reply fresh = realm.oidc().exchangeCode(tool.clientId(), tool.secret(), code, tool.redirectUri());
             assertThat(fresh.status()).as(fresh.body()).isEqualTo(200);
+            // A catalogue write (a group membership) with the same token, no further prompt; then the impersonation
+            // (which ends this in-realm admin's own session, as Keycloak does).
+            String group;
+            try (var created = realm.admin().groups().add(group("rfc9470-group"))) {
+                group = org.keycloak.admin.client.CreatedResponseUtil.getCreatedId(created);
+            }
+            TestRealm.User member = realm.createUser("rfc9470-member", false);
+            Oidc.Reply plainWrite = realm.callAs(plain.text("access_token"), "PUT", "users/" + member.id() + "/groups/" + group, null);
+            assertThat(plainWrite.status()).as("the password-grant token: " + plainWrite.body()).isEqualTo(401);
+            Oidc.Reply write = realm.callAs(fresh.text("access_token"), "PUT", "users/" + member.id() + "/groups/" + group, null);
+            assertThat(write.status()).as(write.body()).isEqualTo(204);
             Oidc.Reply allowed = realm.callAs(fresh.text("access_token"), "POST", "users/" + target.id() + "/impersonation", null);
             assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);
 
@@ -115,5 +126,11 @@ class SignInStepUpIT {
                 master.update(back);
             }
         }
+    }
+
+    static org.keycloak.representations.idm.GroupRepresentation group(String name) {
+        org.keycloak.representations.idm.GroupRepresentation g = new org.keycloak.representations.idm.GroupRepresentation();
+        g.setName(name);
+        return g;
     }
 }

@@ -660,6 +660,11 @@ class SudoModeIT {
                     + "\"clientRoles\": {\"realm-management\": [\"realm-admin\"]}}]}");
             assertThat(imported.status()).as(imported.body()).isEqualTo(401);
             assertThat(get("users?exact=true&username=" + planted).size()).isZero();
+            // The refusal is in the realm's admin events (Keycloak records none for a write that never ran).
+            org.kcbastion.it.harness.Poll.untilTrue("the sudo admin event of the refused import", java.time.Duration.ofSeconds(30), () ->
+                    StreamSupport.stream(get("admin-events?resourcePath=bastion/sudo/import&max=100").spliterator(), false)
+                            .anyMatch(e -> "step_up_required".equals(e.path("details").path("bastion_decision").asText())
+                                    && "RealmAdminResource#partialImport".equals(e.path("details").path("routed_method").asText())));
 
             String victim = createUser("chain-victim", false);
             String rm = realm.admin().clients().findByClientId("realm-management").get(0).getId();
