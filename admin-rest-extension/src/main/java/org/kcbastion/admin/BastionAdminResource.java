@@ -51,7 +51,7 @@ final class BastionAdminResource {
 
     /**
      * The effective policy: for every key its value, its default, whether the realm sets it, and where the stored
-     * value is invalid, why (the default then applies).
+     * value is invalid, why and what applies instead (always the strict side).
      */
     @GET
     @Path("policy")
@@ -70,7 +70,7 @@ final class BastionAdminResource {
                     .filter(p -> p.key() == key)
                     .findFirst()
                     .ifPresent(p -> {
-                        entry.put("value", key.defaultValue());
+                        entry.put("value", p.inForce());
                         entry.put("invalid", p.value());
                         entry.put("problem", p.reason());
                     });

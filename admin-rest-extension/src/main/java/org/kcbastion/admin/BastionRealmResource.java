@@ -97,10 +97,11 @@ final class BastionRealmResource implements RealmResourceProvider {
         BastionPolicy policy = BastionPolicy.from(realm);
         for (PolicyKey key : PolicyKey.values()) {
             String stored = realm.getAttribute(key.attribute());
-            boolean invalid = policy.problems().stream().anyMatch(p -> p.key() == key);
-            String value = stored == null || stored.isBlank() || invalid ? key.defaultValue() + " (default)" : stored;
+            var problem = policy.problems().stream().filter(p -> p.key() == key).findFirst();
+            boolean invalid = problem.isPresent();
+            String value = invalid ? problem.get().inForce() + " (in force)" : stored == null || stored.isBlank() ? key.defaultValue() + " (default)" : stored;
             body.append("<tr class=\"pf-v5-c-table__tr\">").append(TD).append("<code>").append(esc(key.attribute())).append("</code></td>").append(TD).append(esc(value))
-                    .append(invalid ? " <span class=\"pf-v5-c-label pf-m-red\"><span class=\"pf-v5-c-label__content\">invalid value ignored</span></span>" : "")
+                    .append(invalid ? " <span class=\"pf-v5-c-label pf-m-red\"><span class=\"pf-v5-c-label__content\">invalid value: the strict side applies</span></span>" : "")
                     .append("</td></tr>");
         }
         body.append("</tbody></table>");

@@ -221,13 +221,14 @@ final class PostureReport {
         Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(ClientModel::getRolesStream))
                 .forEach(r -> check(invalid, "role " + r.getName(), r.getFirstAttribute(BastionPolicy.CAP_ATTRIBUTE)));
         if (invalid.isEmpty()) return pass("bastion-attributes", "high", "Every Bastion attribute value is valid");
-        return new Check("bastion-attributes", "high", "fail", invalid.size() + " invalid value(s), ignored (defaults apply): " + names(invalid),
+        return new Check("bastion-attributes", "high", "fail", invalid.size() + " invalid value(s), read on the strict side: " + names(invalid),
                 "Fix or remove them; GET bastion/policy shows the realm's values and why one is refused");
     }
 
     private static void check(List<String> invalid, String where, String value) {
         if (value != null && !value.isBlank() && BastionPolicy.parseCapSeconds(value).isEmpty()) {
-            invalid.add(where + " " + BastionPolicy.CAP_ATTRIBUTE + "='" + value + "' (not 60 s to 366 days)");
+            invalid.add(where + " " + BastionPolicy.CAP_ATTRIBUTE + "='" + value + "' (not 60 s to 366 days; enforced as "
+                    + BastionPolicy.effectiveCapSeconds(value).getAsInt() + " s)");
         }
     }
 

@@ -37,8 +37,11 @@ public record BastionPolicy(
         boolean stepUpDenyServiceAccounts,
         List<Problem> problems) {
 
-    /** An attribute whose value was rejected; {@code reason} is safe to show to a realm admin. */
-    public record Problem(PolicyKey key, String value, String reason) {
+    /**
+     * An attribute whose value was rejected; {@code reason} is safe to show to a realm admin; {@code inForce} is what
+     * applies instead: always the strict side (a floor, a ceiling, the protection on), never a silently looser value.
+     */
+    public record Problem(PolicyKey key, String value, String reason, String inForce) {
     }
 
     static final int ONE_YEAR = 366 * 86400;
@@ -141,6 +144,21 @@ public record BastionPolicy(
         }
     }
 
+    /**
+     * A client or role cap as it is enforced: unset means no cap; out of range it is clamped toward the strict side;
+     * a value that is not a number is read as the floor (60 s). Writes refuse all of those
+     * ({@link #parseCapSeconds}); this is for values that still arrive (an older export, a direct database edit).
+     */
+    public static java.util.OptionalInt effectiveCapSeconds(String value) {
+        if (value == null || value.isBlank()) return java.util.OptionalInt.empty();
+        try {
+            long v = Long.parseLong(value.strip());
+            return java.util.OptionalInt.of((int) Math.max(MIN_CAP_SECONDS, Math.min(ONE_YEAR, v)));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.of(MIN_CAP_SECONDS);
+        }
+    }
+
     private static Set<String> parseRoles(String text) {
         Set<String> roles = Arrays.stream(text.split(","))
                 .map(String::trim)
@@ -183,7 +201,7 @@ public record BastionPolicy(
                     // strip(), not trim(): trim() would drop a trailing NUL and let it through to the stored value.
                     return parser.apply(raw.strip());
                 } catch (IllegalArgumentException e) {
-                    problems.add(new Problem(key, raw, e.getMessage()));
+                    problems.add(new Problem(key, raw, e.getMessage(), key.defaultValue()));
                 }
             }
             return parser.apply(key.defaultValue());
@@ -196,16 +214,24 @@ public record BastionPolicy(
             String value = raw.strip().toLowerCase(Locale.ROOT);
             if (value.equals(loose)) return false;
             if (value.equals(strict)) return true;
-            problems.add(new Problem(key, raw, "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)"));
+            problems.add(new Problem(key, raw, "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)", strict));
             return true;
         }
 
+        /**
+         * A switch whose default is the safe side: only the exact opposite word ({@code true} or {@code false}, as
+         * written) changes it; anything else keeps the default and is reported.
+         */
         boolean bool(PolicyKey key) {
-            return value(key, text -> switch (text.toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
-            });
+            boolean safe = Boolean.parseBoolean(key.defaultValue());
+            String raw = attributes.apply(key.attribute());
+            if (raw == null || raw.isBlank()) return safe;
+            String value = raw.strip();
+            if (value.equals(String.valueOf(!safe))) return !safe;
+            if (!value.equals(String.valueOf(safe))) {
+                problems.add(new Problem(key, raw, "'" + value + "' is not exactly " + !safe + " (" + safe + " applies)", String.valueOf(safe)));
+            }
+            return safe;
         }
 
         /** The realm, remember-me and offline caps: 60 s up to 366 days. */
@@ -217,19 +243,30 @@ public record BastionPolicy(
             return seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400);
         }
 
+        /**
+         * A number of seconds in {@code min..max}. Out of range it is clamped toward the strict side (below the floor:
+         * the floor; above the ceiling: the ceiling); a value that is not a number is read as the floor, the
+         * strictest sensible reading. Either way it is reported.
+         */
         int seconds(PolicyKey key, int min, int max) {
-            return value(key, text -> {
-                int v;
-                try {
-                    v = Integer.parseInt(text);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("'" + text + "' is not a whole number of seconds");
-                }
-                if (v < min || v > max) {
-                    throw new IllegalArgumentException(v + " is outside " + min + ".." + max + " seconds");
-                }
-                return v;
-            });
+            String raw = attributes.apply(key.attribute());
+            if (raw == null || raw.isBlank()) return Integer.parseInt(key.defaultValue());
+            String text = raw.strip();
+            long v;
+            try {
+                v = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                problems.add(new Problem(key, raw, "'" + text + "' is not a whole number of seconds (the floor, " + min
+                        + ", applies)", String.valueOf(min)));
+                return min;
+            }
+            if (v < min || v > max) {
+                int clamped = v < min ? min : max;
+                problems.add(new Problem(key, raw, v + " is outside " + min + ".." + max + " seconds (" + clamped + " applies)",
+                        String.valueOf(clamped)));
+                return clamped;
+            }
+            return (int) v;
         }
     }
 }

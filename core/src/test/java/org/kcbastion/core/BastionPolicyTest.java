@@ -36,7 +36,7 @@ class BastionPolicyTest {
     void validValues() {
         Map<String, String> attrs = Map.of(
                 "bastion.stepUp.maxAgeSeconds", " 120 ",
-                "bastion.revokeOnAdminCredentialChange", "FALSE",
+                "bastion.revokeOnAdminCredentialChange", "false",
                 "bastion.impersonation.protectedRoles", "auditor, ,finance-admin",
                 "bastion.rateLimit.impersonation", "admin=2/1h",
                 "bastion.securityContact", "soc@example.org");
@@ -51,7 +51,7 @@ class BastionPolicyTest {
     }
 
     @Test
-    @DisplayName("a bad value never switches a protection off: it is reported and the default applies")
+    @DisplayName("a bad value never switches a protection off or loosens a bound: it is reported and the strict side applies")
     void badValuesFallBack() {
         Map<String, String> attrs = Map.of(
                 "bastion.revokeOnAdminCredentialChange", "no",
@@ -61,8 +61,8 @@ class BastionPolicyTest {
                 "bastion.securityContact", "not-an-address");
         BastionPolicy p = BastionPolicy.read(attrs::get);
         assertThat(p.revokeOnAdminCredentialChange()).isTrue();
-        assertThat(p.sessionMaxSeconds()).isEqualTo(43200);
-        assertThat(p.sessionOfflineMaxSeconds()).isEqualTo(3888000);
+        assertThat(p.sessionMaxSeconds()).as("below the floor: the floor").isEqualTo(60);
+        assertThat(p.sessionOfflineMaxSeconds()).isEqualTo(60);
         assertThat(p.impersonationLimits()).isEqualTo(ImpersonationLimits.DEFAULT);
         assertThat(p.securityContact()).isEmpty();
         assertThat(p.problems()).extracting(BastionPolicy.Problem::key).containsExactlyInAnyOrder(
@@ -124,5 +124,32 @@ class BastionPolicyTest {
         assertThat(PrivilegedActionGuard.validReason(reason)).as(reason).isFalse();
         assertThat(PrivilegedActionGuard.escapeReason(reason)).matches("[\\x20-\\x7E]*");
         assertThat(PrivilegedActionGuard.validReason("INC-4711 kunde sieht keine Rechnungen")).isTrue();
+    }
+
+    @Test
+    @DisplayName("issue 17: out of range is clamped toward the strict side, a non-number is the floor, switches need the exact word")
+    void failSafeReads() {
+        BastionPolicy p = BastionPolicy.read(Map.of(
+                "bastion.session.maxSeconds", "20",
+                "bastion.session.rememberMeMaxSeconds", "99999999999",
+                "bastion.stepUp.maxAgeSeconds", "8h",
+                "bastion.impersonation.maxSessionSeconds", "100000",
+                "bastion.impersonation.requireReason", "False",
+                "bastion.impersonation.notifyUser", "no",
+                "bastion.impersonation.allowServiceAccounts", "yes")::get);
+        assertThat(p.sessionMaxSeconds()).isEqualTo(60);
+        assertThat(p.sessionRememberMeMaxSeconds()).as("above the ceiling: the ceiling").isEqualTo(366 * 86400);
+        assertThat(p.stepUpMaxAgeSeconds()).as("not a number: the floor").isEqualTo(10);
+        assertThat(p.impersonationMaxSessionSeconds()).isEqualTo(86400);
+        assertThat(p.impersonationRequireReason()).as("only the exact word false switches it off").isTrue();
+        assertThat(p.impersonationNotifyUser()).isTrue();
+        assertThat(p.impersonationAllowServiceAccounts()).isFalse();
+        assertThat(p.problems()).extracting(BastionPolicy.Problem::inForce)
+                .contains("60", String.valueOf(366 * 86400), "10", "86400", "true", "false");
+        assertThat(BastionPolicy.effectiveCapSeconds("20")).hasValue(60);
+        assertThat(BastionPolicy.effectiveCapSeconds("forever")).hasValue(60);
+        assertThat(BastionPolicy.effectiveCapSeconds("99999999999")).hasValue(366 * 86400);
+        assertThat(BastionPolicy.effectiveCapSeconds("")).isEmpty();
+        assertThat(BastionPolicy.Lifetimes.read(Map.of("bastion.session.maxSeconds", "abc")::get).sessionMaxSeconds()).isEqualTo(60);
     }
 }

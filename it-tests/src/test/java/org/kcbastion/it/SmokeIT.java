@@ -82,7 +82,7 @@ class SmokeIT {
         }
 
         @Test
-        @DisplayName("an invalid attribute is reported, and the default applies instead")
+        @DisplayName("an invalid attribute is reported, and the strict side applies instead (the floor)")
         void invalidAttribute(TestRealm realm) {
             realm.setRawAttributes(Map.of("bastion.session.maxSeconds", "forever"));
             try {
@@ -90,7 +90,7 @@ class SmokeIT {
                 assertThat(reply.status()).isEqualTo(200);
                 JsonNode entry = reply.json().path("policy").path("bastion.session.maxSeconds");
                 assertThat(reply.json().path("valid").asBoolean()).isFalse();
-                assertThat(entry.path("value").asText()).isEqualTo("43200");
+                assertThat(entry.path("value").asText()).as("not a number: the strict floor applies, not the looser default").isEqualTo("60");
                 assertThat(entry.path("invalid").asText()).isEqualTo("forever");
                 assertThat(entry.path("problem").asText()).contains("not a whole number");
             } finally {

@@ -72,8 +72,11 @@ final class SessionCaps {
         return new SessionDeadline(deadline, cap, source);
     }
 
-    /** A client or role attribute value, if it is a whole number of seconds in range; anything else is ignored. */
+    /**
+     * A client or role cap as enforced: unset is no cap; out of range or not a number, the strict side
+     * ({@link BastionPolicy#effectiveCapSeconds}).
+     */
     static OptionalInt parse(String value) {
-        return BastionPolicy.parseCapSeconds(value);
+        return BastionPolicy.effectiveCapSeconds(value);
     }
 }

@@ -45,15 +45,17 @@ class SessionCapsTest {
     }
 
     @Test
-    @DisplayName("client and role attribute values outside 60..366 days, or not numbers, are ignored")
+    @DisplayName("client and role attribute values outside 60..366 days are clamped toward the strict side; not numbers are the floor")
     void parse() {
         assertThat(SessionCaps.parse("3600")).hasValue(3600);
         assertThat(SessionCaps.parse(" 60 ")).hasValue(60);
-        assertThat(SessionCaps.parse("59")).isEmpty();
-        assertThat(SessionCaps.parse("-5")).isEmpty();
-        assertThat(SessionCaps.parse("abc")).isEmpty();
-        assertThat(SessionCaps.parse("1e99")).isEmpty();
+        assertThat(SessionCaps.parse("59")).hasValue(60);
+        assertThat(SessionCaps.parse("-5")).hasValue(60);
+        assertThat(SessionCaps.parse("abc")).hasValue(60);
+        assertThat(SessionCaps.parse("1e99")).hasValue(60);
+        assertThat(SessionCaps.parse("99999999999")).hasValue(366 * 86400);
         assertThat(SessionCaps.parse(null)).isEmpty();
+        assertThat(SessionCaps.parse(" ")).isEmpty();
     }
 
     @Test
