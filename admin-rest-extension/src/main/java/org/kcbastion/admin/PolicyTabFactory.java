@@ -2,6 +2,7 @@ package org.kcbastion.admin;
 
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.PolicyKey;
+import org.kcbastion.core.PolicyTab;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.keycloak.Config;
 import org.keycloak.component.ComponentModel;
@@ -27,7 +28,7 @@ import java.util.Map;
  */
 public final class PolicyTabFactory implements UiTabProviderFactory<ComponentModel>, ServerInfoAwareProviderFactory {
 
-    public static final String PROVIDER_ID = "bastion-policy";
+    public static final String PROVIDER_ID = PolicyTab.PROVIDER_ID;
 
     private static final Map<PolicyKey, String> LABEL = Map.ofEntries(
             Map.entry(PolicyKey.STEP_UP_MAX_AGE_SECONDS, "Step-up max age (s)"),
@@ -98,29 +99,41 @@ public final class PolicyTabFactory implements UiTabProviderFactory<ComponentMod
         }
     }
 
+    /**
+     * Stores only the fields whose value differs from what the form showed (the realm's value or the default), so a
+     * save with one field changed changes one attribute and never pins the defaults of the others.
+     */
     @Override
     public void onCreate(KeycloakSession session, RealmModel realm, ComponentModel model) {
-        PolicyUpdate.store(realm, PolicyUpdate.validate(realm, policyFields(model)));
+        PolicyUpdate.store(realm, PolicyUpdate.validate(realm, changedFields(realm, model)));
     }
 
     @Override
     public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
-        PolicyUpdate.store(realm, PolicyUpdate.validate(realm, policyFields(newModel)));
+        PolicyUpdate.store(realm, PolicyUpdate.validate(realm, changedFields(realm, newModel)));
     }
 
-    /**
-     * The console's form stores a property named {@code a.b} under {@code a🍺b} (react-hook-form reads dots as nesting),
-     * so the saved config uses that spelling.
-     */
+    /** The form's fields that differ from the realm's policy as the form shows it. */
+    private static Map<String, String> changedFields(RealmModel realm, ComponentModel model) {
+        Map<String, String> changed = new LinkedHashMap<>();
+        policyFields(model).forEach((attribute, value) -> {
+            PolicyKey key = PolicyKey.byAttribute(attribute).orElseThrow();
+            String sent = value == null ? "" : value.strip();
+            if (!sent.equals(PolicyTab.shown(realm, key))) changed.put(attribute, sent.equals(key.defaultValue()) ? null : sent);
+        });
+        return changed;
+    }
+
     static String formKey(PolicyKey key) {
-        return key.attribute().replace(".", "\uD83C\uDF7A");
+        return PolicyTab.formKey(key);
     }
 
     /** The form's policy fields; the console also adds its route parameters to the config, which are not policy. */
     private static Map<String, String> policyFields(ComponentModel model) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (PolicyKey key : PolicyKey.values()) {
-            for (String name : new String[]{formKey(key), key.attribute()}) {
+            // The declared name first: it is what Keycloak's component REST API (and so the console) writes.
+            for (String name : new String[]{key.attribute(), formKey(key)}) {
                 if (model.getConfig().containsKey(name)) {
                     fields.put(key.attribute(), model.getConfig().getFirst(name));
                     break;

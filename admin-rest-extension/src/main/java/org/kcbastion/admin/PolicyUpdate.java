@@ -2,10 +2,10 @@ package org.kcbastion.admin;
 
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PolicyKey;
+import org.kcbastion.core.PolicyTab;
 import org.keycloak.component.ComponentModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
-import org.keycloak.services.ui.extend.UiTabProvider;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,17 +68,10 @@ final class PolicyUpdate {
         });
     }
 
-    /** Stores validated changes and mirrors them into the console tab's saved form, if there is one. */
+    /** Stores validated changes and mirrors the policy into the console tab's saved form, if there is one. */
     static void apply(RealmModel realm, Map<PolicyKey, String> changes) {
         store(realm, changes);
-        realm.getComponentsStream(realm.getId(), UiTabProvider.class.getName())
-                .filter(c -> PolicyTabFactory.PROVIDER_ID.equals(c.getProviderId()))
-                .toList()
-                .forEach(c -> {
-                    ComponentModel copy = new ComponentModel(c);
-                    changes.forEach((key, value) -> copy.getConfig().putSingle(PolicyTabFactory.formKey(key), value == null ? key.defaultValue() : value));
-                    realm.updateComponent(copy);
-                });
+        PolicyTab.mirror(realm);
     }
 
     /** A protected role must exist: realm role {@code name} or client role {@code clientId/name}. */

@@ -2,6 +2,7 @@ package org.kcbastion.events;
 
 import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.Impersonations;
+import org.kcbastion.core.PolicyTab;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventType;
@@ -53,6 +54,12 @@ final class SecurityEventListener implements EventListenerProvider {
             RealmModel realm = session.realms().getRealm(event.getRealmId());
             if (realm != null) Impersonations.endedByKeycloak(session, realm,
                     path.substring("sessions/".length()), Impersonations.END_BY_ADMIN);
+        }
+        // A realm update (PUT {realm}, the console's ui-ext) may have changed the policy: the tab's form mirrors it.
+        if (event.getResourceType() == ResourceType.REALM && event.getOperationType() == OperationType.UPDATE) {
+            RealmModel realm = session.realms().getRealm(event.getRealmId());
+            if (realm != null) PolicyTab.mirror(realm);
+            return;
         }
         if (event.getResourceType() != ResourceType.USER || event.getOperationType() == null) return;
         boolean credentialsInBody = path != null

@@ -254,4 +254,53 @@ class PolicyIT {
             }
         }
     }
+
+    @Nested
+    @DisplayName("The console tab: one source of truth (issue 17)")
+    class Tab {
+
+        @Test
+        @DisplayName("the tab's form shows a value set through a raw realm update; saving it with one field changed sets only that attribute")
+        void tabMirrorsTheRealm(TestRealm realm) {
+            String realmId = realm.admin().toRepresentation().getId();
+            String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm"));
+            Oidc.Reply created = realm.callAs(stepUp, "POST", "components", "{\"name\": \"bastion-policy\", \"providerId\": \"bastion-policy\", "
+                    + "\"providerType\": \"org.keycloak.services.ui.extend.UiTabProvider\", \"parentId\": \"" + realmId + "\", \"config\": {}}");
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            try {
+                realm.setAttributes(Map.of("bastion.session.maxSeconds", "7200"));
+                JsonNode tab = tab(realm);
+                assertThat(tab.path("config").path("bastion.session.maxSeconds").path(0).asText())
+                        .as("the form shows the value set outside the tab: %s", tab).isEqualTo("7200");
+
+                ObjectNode edited = tab.deepCopy();
+                ((ObjectNode) edited.get("config")).putArray("bastion.stepUp.maxAgeSeconds").add("120");
+                Map<String, String> before = attributes(realm);
+                Oidc.Reply saved = realm.callAs(admins.stepUpToken(admins.admin("manage-realm", "view-realm")), "PUT",
+                        "components/" + tab.path("id").asText(), edited.toString());
+                assertThat(saved.status()).as(saved.body()).isEqualTo(204);
+                Map<String, String> after = attributes(realm);
+                assertThat(after).containsEntry("bastion.stepUp.maxAgeSeconds", "120").containsEntry("bastion.session.maxSeconds", "7200");
+                for (String untouched : List.of("bastion.impersonation.requireReason", "bastion.session.offlineMaxSeconds",
+                        "bastion.rateLimit.impersonation", "bastion.stepUp.writesMaxAgeSeconds")) {
+                    assertThat(after.get(untouched)).as(untouched + " stays unset").isEqualTo(before.get(untouched)).isNull();
+                }
+            } finally {
+                realm.callAs(admins.stepUpToken(admins.admin("manage-realm", "view-realm")), "DELETE", "components/" + tab(realm).path("id").asText(), null);
+                Map<String, String> reset = new HashMap<>();
+                reset.put("bastion.session.maxSeconds", null);
+                reset.put("bastion.stepUp.maxAgeSeconds", null);
+                realm.setAttributes(reset);
+            }
+        }
+
+        static JsonNode tab(TestRealm realm) {
+            Oidc.Reply list = realm.adminCall("GET", "components?type=org.keycloak.services.ui.extend.UiTabProvider", null);
+            assertThat(list.status()).as(list.body()).isEqualTo(200);
+            for (JsonNode c : list.json()) {
+                if ("bastion-policy".equals(c.path("providerId").asText())) return c;
+            }
+            throw new AssertionError("no bastion-policy component: " + list.body());
+        }
+    }
 }
