@@ -1,5 +1,6 @@
 package org.kcbastion.admin;
 
+import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.PolicyKey;
 import org.kcbastion.core.PolicyTab;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The "bastion-policy" tab under Realm settings in the admin console (Keycloak's declarative UI, shown with
@@ -29,34 +31,6 @@ import java.util.Map;
 public final class PolicyTabFactory implements UiTabProviderFactory<ComponentModel>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = PolicyTab.PROVIDER_ID;
-
-    private static final Map<PolicyKey, String> LABEL = Map.ofEntries(
-            Map.entry(PolicyKey.STEP_UP_MAX_AGE_SECONDS, "Step-up max age (s)"),
-            Map.entry(PolicyKey.IMPERSONATION_REQUIRE_REASON, "Impersonation needs a reason"),
-            Map.entry(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, "Impersonation max session (s)"),
-            Map.entry(PolicyKey.IMPERSONATION_PROTECTED_ROLES, "Protected roles"),
-            Map.entry(PolicyKey.IMPERSONATION_NOTIFY_USER, "Notify impersonated user"),
-            Map.entry(PolicyKey.IMPERSONATION_ALLOW_SERVICE_ACCOUNTS, "Service accounts may impersonate"),
-            Map.entry(PolicyKey.RATE_LIMIT_IMPERSONATION, "Impersonation rate limits"),
-            Map.entry(PolicyKey.REVOKE_ON_ADMIN_CREDENTIAL_CHANGE, "Revoke on admin credential change"),
-            Map.entry(PolicyKey.SESSION_MAX_SECONDS, "SSO session cap (s)"),
-            Map.entry(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, "Remember-me session cap (s)"),
-            Map.entry(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, "Offline session cap (s)"),
-            Map.entry(PolicyKey.SECURITY_CONTACT, "Security contact email"));
-
-    private static final Map<PolicyKey, String> HELP = Map.ofEntries(
-            Map.entry(PolicyKey.STEP_UP_MAX_AGE_SECONDS, "How old a step-up may be for a privileged action, in seconds (10 to 3600)."),
-            Map.entry(PolicyKey.IMPERSONATION_REQUIRE_REASON, "Impersonation needs a reason (a ticket), given on the step-up page or in the X-Bastion-Reason header."),
-            Map.entry(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, "Absolute lifetime of an impersonation session, in seconds (60 to 86400)."),
-            Map.entry(PolicyKey.IMPERSONATION_PROTECTED_ROLES, "Comma-separated roles whose holders cannot be impersonated (realm role, or clientId/role). Admin roles are always protected."),
-            Map.entry(PolicyKey.IMPERSONATION_NOTIFY_USER, "Email the impersonated user when an impersonation starts."),
-            Map.entry(PolicyKey.IMPERSONATION_ALLOW_SERVICE_ACCOUNTS, "Let service accounts (which cannot step up) impersonate."),
-            Map.entry(PolicyKey.RATE_LIMIT_IMPERSONATION, "Cluster-wide limits, e.g. admin=5/15m,ip=20/15m,target=3/1h."),
-            Map.entry(PolicyKey.REVOKE_ON_ADMIN_CREDENTIAL_CHANGE, "Revoke every session of a user when an admin sets, resets or removes a credential."),
-            Map.entry(PolicyKey.SESSION_MAX_SECONDS, "Absolute cap of SSO sessions, in seconds from their start."),
-            Map.entry(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS, "Absolute cap of remember-me sessions, in seconds."),
-            Map.entry(PolicyKey.SESSION_OFFLINE_MAX_SECONDS, "Absolute cap of offline sessions, in seconds."),
-            Map.entry(PolicyKey.SECURITY_CONTACT, "An address that receives a copy of every security alert."));
 
     @Override
     public String getPath() {
@@ -78,16 +52,26 @@ public final class PolicyTabFactory implements UiTabProviderFactory<ComponentMod
         List<ProviderConfigProperty> properties = new ArrayList<>();
         for (PolicyKey key : PolicyKey.values()) {
             boolean bool = key.defaultValue().equals("true") || key.defaultValue().equals("false");
-            ProviderConfigProperty p = new ProviderConfigProperty(key.attribute(), LABEL.getOrDefault(key, key.attribute()),
-                    HELP.getOrDefault(key, "") + " (" + key.attribute() + ")",
+            ProviderConfigProperty p = new ProviderConfigProperty(key.attribute(), key.label(),
+                    key.help() + " (" + key.attribute() + ")",
                     bool ? ProviderConfigProperty.BOOLEAN_TYPE : ProviderConfigProperty.STRING_TYPE, key.defaultValue());
             properties.add(p);
         }
         return properties;
     }
 
+    /**
+     * Two callers: the console saving the tab (the components endpoint), whose edit is guarded, validated and then
+     * applied by {@link #onCreate}/{@link #onUpdate}; and every realm import (startup {@code --import-realm},
+     * {@code kc.sh import}, {@code POST /admin/realms}), which stores the component without applying it. An imported
+     * copy is never the policy: it is rewritten here to mirror the realm's attributes, with no HTTP request needed.
+     */
     @Override
     public void validateConfiguration(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        if (!componentsRequest(session)) {
+            PolicyTab.mirrorInto(realm, model);
+            return;
+        }
         PrivilegedActionGuard.Decision decision = guard(session, realm);
         if (!decision.allowed()) {
             throw new ComponentValidationException(decision.error() + ": " + decision.description());
@@ -141,6 +125,22 @@ public final class PolicyTabFactory implements UiTabProviderFactory<ComponentMod
             }
         }
         return fields;
+    }
+
+    private static final Pattern COMPONENTS = Pattern.compile("(.*/)?admin/realms/[^/]+/components(/[^/]+)?");
+
+    /** A POST or PUT to the admin API's components endpoint: the console (or a script) saving the tab itself. */
+    static boolean componentsRequest(KeycloakSession session) {
+        try {
+            var request = session.getContext().getHttpRequest();
+            if (request == null || request.getUri() == null) return false;
+            String method = request.getHttpMethod();
+            return ("POST".equals(method) || "PUT".equals(method))
+                    && COMPONENTS.matcher(AdminPaths.normalize(request.getUri().getPath())).matches();
+        } catch (RuntimeException e) {
+            // Outside an HTTP request (startup import, kc.sh import) Keycloak has no request to give.
+            return false;
+        }
     }
 
     /** The admin saving the tab, judged like {@code PUT bastion/policy}. */

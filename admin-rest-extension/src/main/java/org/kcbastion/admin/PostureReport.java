@@ -1,6 +1,9 @@
 package org.kcbastion.admin;
 
+import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.Digests;
+import org.kcbastion.sessionlimits.OverdueSessions;
 import org.keycloak.common.Profile;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -8,6 +11,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,6 +84,7 @@ final class PostureReport {
         checks.add(clientLogout());
         checks.add(secretsAtRest());
         checks.add(invalidAttributes());
+        checks.add(sessionCapsMode());
         return checks;
     }
 
@@ -213,6 +218,28 @@ final class PostureReport {
         return new Check("secrets-at-rest", "low", "warn", inDatabase.size() + " secret(s) kept in the database: " + names(inDatabase),
                 "Reference client secrets from Keycloak's vault (${vault.key}) and load realm keys from a keystore (java-keystore provider)");
     }
+
+    /**
+     * Report mode keeps sessions past their cap alive: the check lists them (at most {@link #LISTED}, with the digest
+     * the audit lines carry) so an operator sees what enforcing would end before switching.
+     */
+    private Check sessionCapsMode() {
+        if (!policy.sessionReportOnly()) {
+            return pass("session-caps-mode", "medium", "Session caps are enforced (bastion.session.enforce=enforce)");
+        }
+        OverdueSessions.Found found = OverdueSessions.find(session, realm, LISTED);
+        Digests digests = BastionKeys.digests(session);
+        List<String> listed = found.listed().stream().map(o -> (o.username() == null ? o.userId() : o.username())
+                + " (" + (o.offline() ? "offline, " : "") + o.source() + " cap, deadline " + Instant.ofEpochSecond(o.deadline())
+                + ", session " + digests.hmac(o.sessionId()) + ")").toList();
+        return new Check("session-caps-mode", "medium", "warn", "Report mode (bastion.session.enforce=report): "
+                + found.total() + " session(s) are past their cap and live on" + (listed.isEmpty() ? "" : ": " + String.join("; ", listed)
+                + (found.total() > listed.size() ? "; and " + (found.total() - listed.size()) + " more" : "")),
+                "When the list holds only sessions you mean to end, set bastion.session.enforce to enforce (or remove it): "
+                        + "the next sweep ends them");
+    }
+
+    private static final int LISTED = 20;
 
     private Check invalidAttributes() {
         List<String> invalid = new ArrayList<>();

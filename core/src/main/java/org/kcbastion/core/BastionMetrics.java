@@ -42,6 +42,16 @@ public final class BastionMetrics {
                 .increment();
     }
 
+    /** {@code bastion_session_limit_would_end_total{source}}: report mode, sessions past their cap left alive (each once). */
+    public static void sessionLimitWouldEnd(String capSource) {
+        int colon = capSource.indexOf(':');
+        Counter.builder("bastion.session.limit.would.end")
+                .description("Sessions past their absolute deadline that report mode left alive")
+                .tag("source", colon < 0 ? capSource : capSource.substring(0, colon))
+                .register(Metrics.globalRegistry)
+                .increment();
+    }
+
     /** {@code bastion_guard_decisions_total{action,outcome}}; outcome is {@code allowed} or the guard's error code. */
     public static void guardDecision(String action, String outcome) {
         Counter.builder("bastion.guard.decisions")

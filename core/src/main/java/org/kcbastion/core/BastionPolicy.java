@@ -32,6 +32,7 @@ public record BastionPolicy(
         int sessionMaxSeconds,
         int sessionRememberMeMaxSeconds,
         int sessionOfflineMaxSeconds,
+        boolean sessionReportOnly,
         Optional<String> securityContact,
         boolean stepUpAllWrites,
         boolean stepUpDenyServiceAccounts,
@@ -57,10 +58,15 @@ public record BastionPolicy(
     }
 
     /**
-     * The four session lifetimes alone, read exactly as {@link #read} reads them. Every refresh needs these and
-     * nothing else, so it does not parse rate limits, roles and addresses.
+     * The four session lifetimes and the enforcement mode alone, read exactly as {@link #read} reads them. Every
+     * refresh needs these and nothing else, so it does not parse rate limits, roles and addresses.
      */
-    public record Lifetimes(int sessionMaxSeconds, int rememberMeMaxSeconds, int offlineMaxSeconds, int impersonationMaxSeconds) {
+    public record Lifetimes(int sessionMaxSeconds, int rememberMeMaxSeconds, int offlineMaxSeconds, int impersonationMaxSeconds,
+                            boolean reportOnly) {
+
+        public Lifetimes(int sessionMaxSeconds, int rememberMeMaxSeconds, int offlineMaxSeconds, int impersonationMaxSeconds) {
+            this(sessionMaxSeconds, rememberMeMaxSeconds, offlineMaxSeconds, impersonationMaxSeconds, false);
+        }
 
         public static Lifetimes from(RealmModel realm) {
             return read(realm::getAttribute);
@@ -69,7 +75,7 @@ public record BastionPolicy(
         public static Lifetimes read(Function<String, String> attributes) {
             Reader r = new Reader(attributes);
             return new Lifetimes(r.sessionCap(PolicyKey.SESSION_MAX_SECONDS), r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
-                    r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS), r.impersonationMaxSession());
+                    r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS), r.impersonationMaxSession(), r.reportOnly());
         }
     }
 
@@ -82,7 +88,8 @@ public record BastionPolicy(
     }
 
     public Lifetimes lifetimes() {
-        return new Lifetimes(sessionMaxSeconds, sessionRememberMeMaxSeconds, sessionOfflineMaxSeconds, impersonationMaxSessionSeconds);
+        return new Lifetimes(sessionMaxSeconds, sessionRememberMeMaxSeconds, sessionOfflineMaxSeconds, impersonationMaxSessionSeconds,
+                sessionReportOnly);
     }
 
     /** Reads the policy through {@code attributes} (attribute name to raw value, null when unset). */
@@ -101,6 +108,7 @@ public record BastionPolicy(
                 r.sessionCap(PolicyKey.SESSION_MAX_SECONDS),
                 r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
                 r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS),
+                r.reportOnly(),
                 r.value(PolicyKey.SECURITY_CONTACT, BastionPolicy::parseContact),
                 // A value that does not parse takes the strict side here: these two switches only ever tighten.
                 r.choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes"),
@@ -237,6 +245,21 @@ public record BastionPolicy(
         /** The realm, remember-me and offline caps: 60 s up to 366 days. */
         int sessionCap(PolicyKey key) {
             return seconds(key, MIN_CAP_SECONDS, ONE_YEAR);
+        }
+
+        /**
+         * {@code bastion.session.enforce}: only the exact word {@code report} (any case) stops caps from ending
+         * sessions; anything else but {@code enforce} is reported and enforces.
+         */
+        boolean reportOnly() {
+            String raw = attributes.apply(PolicyKey.SESSION_ENFORCE.attribute());
+            if (raw == null || raw.isBlank()) return false;
+            String value = raw.strip().toLowerCase(Locale.ROOT);
+            if (value.equals("report")) return true;
+            if (!value.equals("enforce")) {
+                problems.add(new Problem(PolicyKey.SESSION_ENFORCE, raw, "'" + raw.strip() + "' is not enforce or report (enforce applies)", "enforce"));
+            }
+            return false;
         }
 
         int impersonationMaxSession() {

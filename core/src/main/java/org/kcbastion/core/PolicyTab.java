@@ -33,6 +33,30 @@ public final class PolicyTab {
         return stored == null || stored.isBlank() ? key.defaultValue() : stored;
     }
 
+    /**
+     * Makes {@code model} (a tab component about to be stored) a mirror of the realm's policy.
+     *
+     * @return whether anything changed
+     */
+    public static boolean mirrorInto(RealmModel realm, ComponentModel model) {
+        boolean changed = false;
+        for (PolicyKey key : PolicyKey.values()) {
+            String shown = shown(realm, key);
+            // Under the declared property name: Keycloak's component REST representation, which the console reads
+            // and writes, keeps only declared config keys. The old form spelling is dropped so that no stale copy
+            // can be read back.
+            if (!Objects.equals(model.getConfig().getFirst(key.attribute()), shown)) {
+                model.getConfig().putSingle(key.attribute(), shown);
+                changed = true;
+            }
+            if (model.getConfig().containsKey(formKey(key))) {
+                model.getConfig().remove(formKey(key));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
     /** Copies the realm's policy into every bastion-policy tab component of the realm that differs from it. */
     public static void mirror(RealmModel realm) {
         realm.getComponentsStream(realm.getId(), COMPONENT_TYPE)
@@ -40,21 +64,7 @@ public final class PolicyTab {
                 .toList()
                 .forEach(c -> {
                     ComponentModel copy = new ComponentModel(c);
-                    boolean changed = false;
-                    for (PolicyKey key : PolicyKey.values()) {
-                        String shown = shown(realm, key);
-                        // Under the declared property name: Keycloak's component REST representation, which the
-                        // console reads and writes, keeps only declared config keys. The old form spelling is dropped
-                        // so that no stale copy can be read back.
-                        if (!Objects.equals(copy.getConfig().getFirst(key.attribute()), shown)) {
-                            copy.getConfig().putSingle(key.attribute(), shown);
-                            changed = true;
-                        }
-                        if (copy.getConfig().containsKey(formKey(key))) {
-                            copy.getConfig().remove(formKey(key));
-                            changed = true;
-                        }
-                    }
+                    boolean changed = mirrorInto(realm, copy);
                     if (changed) realm.updateComponent(copy);
                 });
     }

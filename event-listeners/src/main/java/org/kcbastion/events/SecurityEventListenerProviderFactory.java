@@ -3,6 +3,7 @@ package org.kcbastion.events;
 import org.jboss.logging.Logger;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.Digests;
+import org.kcbastion.core.EmbeddedCaches;
 import org.kcbastion.core.OperationalInfo;
 import org.keycloak.Config;
 import org.keycloak.events.EventListenerProvider;
@@ -21,16 +22,22 @@ import java.util.Map;
 /**
  * {@code bastion-security}: global, so installing the JAR is enough; each realm's policy decides what it does there.
  * It also owns Bastion's HMAC key ({@code --spi-events-listener--bastion-security--hmac-key}, at least 32 characters).
+ * Without one, a server with clustered caches refuses to start: each node would draw its own key, so rate limits
+ * would count per node and audit digests would not match across nodes. A single node with local caches draws a
+ * random key per process and warns.
  */
 public final class SecurityEventListenerProviderFactory
         implements EventListenerProviderFactory, ServerInfoAwareProviderFactory, BastionKeys {
 
     public static final String PROVIDER_ID = BastionKeys.OWNER_ID;
     static final String HMAC_KEY = "hmac-key";
+    static final String ENV_VAR = "KC_SPI_EVENTS_LISTENER__BASTION_SECURITY__HMAC_KEY";
+    static final String CLUSTERED_WITHOUT_KEY = "Bastion: Keycloak runs clustered caches and no HMAC key is configured";
     private static final Logger LOG = Logger.getLogger(SecurityEventListenerProviderFactory.class);
 
     private Digests digests;
     private String keySource;
+    private boolean keyConfigured;
 
     @Override
     public EventListenerProvider create(KeycloakSession session) {
@@ -45,8 +52,9 @@ public final class SecurityEventListenerProviderFactory
             new SecureRandom().nextBytes(random);
             digests = new Digests(random);
             keySource = "random per process (set " + HMAC_KEY + ")";
-            LOG.warnf("Bastion: no %s configured; digests in audit lines are stable only until this server restarts "
-                    + "and differ between cluster nodes. Set --spi-events-listener--%s--%s.", HMAC_KEY, PROVIDER_ID, HMAC_KEY);
+            keyConfigured = false;
+            LOG.warnf("Bastion: no %s configured; digests in audit lines are stable only until this server restarts. "
+                    + "Set --spi-events-listener--%s--%s or %s.", HMAC_KEY, PROVIDER_ID, HMAC_KEY, ENV_VAR);
         } else {
             byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
             if (bytes.length < Digests.MIN_KEY_BYTES) {
@@ -55,6 +63,7 @@ public final class SecurityEventListenerProviderFactory
             }
             digests = new Digests(bytes);
             keySource = "server configuration";
+            keyConfigured = true;
         }
     }
 
@@ -70,6 +79,20 @@ public final class SecurityEventListenerProviderFactory
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        if (keyConfigured) return;
+        boolean clustered;
+        try (KeycloakSession session = factory.create()) {
+            clustered = EmbeddedCaches.clustered(session).orElse(true);
+        }
+        if (clustered) {
+            // Thrown from postInit, this stops Keycloak's start: limits that silently count per node are worse than none.
+            throw new IllegalStateException(CLUSTERED_WITHOUT_KEY + " (or Bastion cannot tell whether its caches are local). "
+                    + "Each node would draw its own key, so rate limits would count per node and audit digests would differ. "
+                    + "Give every node the same key of at least " + Digests.MIN_KEY_BYTES + " bytes: --spi-events-listener--"
+                    + PROVIDER_ID + "--" + HMAC_KEY + "=<key>, the environment variable " + ENV_VAR + " (a Kubernetes Secret "
+                    + "through env.valueFrom.secretKeyRef), or Keycloak's config keystore (alias kc.spi-events-listener--"
+                    + PROVIDER_ID + "--" + HMAC_KEY + "). A single node may run with --cache=local instead.");
+        }
     }
 
     @Override

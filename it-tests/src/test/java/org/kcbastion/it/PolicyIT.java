@@ -121,6 +121,7 @@ class PolicyIT {
             cases.put("bastion.rateLimit.impersonation", "\"5 per minute\"");
             cases.put("bastion.impersonation.maxSessionSeconds", "999999");
             cases.put("bastion.securityContact", "\"not-an-email\"");
+            cases.put("bastion.session.enforce", "\"off\"");
             cases.put("bastion.impersonation.protectedRoles", "\"vip,no-such-role\"");
             cases.put("bastion.impersonation.notifyUser", "\"maybe\"");
             cases.put("bastion.no.such.key", "1");

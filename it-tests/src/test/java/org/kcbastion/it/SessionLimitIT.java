@@ -305,6 +305,71 @@ class SessionLimitIT {
     }
 
     @Nested
+    @DisplayName("Report mode (bastion.session.enforce=report, issue 17)")
+    class ReportMode {
+
+        @Test
+        @DisplayName("a session past its cap lives on and is reported once (audit line, metric, posture list); "
+                + "switching to enforce ends it at the next sweep")
+        void reportsThenEnforces(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600", "bastion.session.enforce", "report"));
+            try {
+                TestRealm.User user = realm.createUser("reported-user", false);
+                Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                realm.setClockOffset(3601);
+                JsonNode report = AuditLog.await(server, "session_limit_would_end", "user_id", user.id(), SWEEP);
+                assertThat(report.path("mode").asText()).isEqualTo("report");
+                assertThat(report.path("cap_source").asText()).isEqualTo("realm");
+                assertThat(report.path("cap_seconds").asLong()).isEqualTo(3600);
+
+                Oidc.Reply refreshed = realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
+                assertThat(refreshed.status()).as("report mode never refuses: %s", refreshed.body()).isEqualTo(200);
+                assertThat(refreshed.json().path("expires_in").asLong()).as("nor clamps the tokens").isGreaterThan(60);
+                assertThat(realm.admin().users().get(user.id()).getUserSessions()).hasSize(1);
+
+                // A second session reported later proves sweeps ran after the first report, which stayed single.
+                TestRealm.User later = realm.createUser("reported-later", false);
+                realm.oidc().passwordGrant(app.clientId(), app.secret(), later.username(), later.password());
+                realm.setClockOffset(3601 + 3601);
+                AuditLog.await(server, "session_limit_would_end", "user_id", later.id(), SWEEP);
+                assertThat(AuditLog.lines(server, "session_limit_would_end").stream()
+                        .filter(j -> j.path("user_id").asText().equals(user.id()))).as("one report per session").hasSize(1);
+                assertThat(AuditLog.lines(server, "session_limit_reached").stream()
+                        .filter(j -> j.path("user_id").asText().equals(user.id()))).isEmpty();
+                assertThat(MetricsIT.metricsText(server)).containsPattern("bastion_session_limit_would_end_total\\{[^}]*source=\"realm\"[^}]*} [1-9]");
+
+                JsonNode posture = realm.adminCall("GET", "bastion/posture", null).json();
+                JsonNode check = null;
+                for (JsonNode c : posture) if (c.path("id").asText().equals("session-caps-mode")) check = c;
+                assertThat(check).as("posture: %s", posture).isNotNull();
+                assertThat(check.path("status").asText()).isEqualTo("warn");
+                assertThat(check.path("detail").asText()).contains("reported-user").contains("reported-later").contains("realm cap");
+
+                realm.setAttributes(Map.of("bastion.session.enforce", "enforce"));
+                Poll.untilTrue("the next sweep ends the reported session", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
+                assertThat(AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP).path("enforced_by").asText())
+                        .isEqualTo("sweeper");
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds", "bastion.session.enforce"));
+            }
+        }
+
+        @Test
+        @DisplayName("a value other than enforce or report that arrives past validation enforces, and GET policy says so")
+        void garbageModeEnforces(TestRealm realm) {
+            realm.setRawAttributes(Map.of("bastion.session.enforce", "Report-ish"));
+            try {
+                JsonNode policy = realm.adminCall("GET", "bastion/policy", null).json().path("policy").path("bastion.session.enforce");
+                assertThat(policy.path("value").asText()).isEqualTo("enforce");
+                assertThat(policy.path("problem").asText()).contains("enforce applies");
+            } finally {
+                realm.setRawAttributes(unset("bastion.session.enforce"));
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("SSO cookie re-entry (browser flow with bastion-session-limit first)")
     class Cookie {
 

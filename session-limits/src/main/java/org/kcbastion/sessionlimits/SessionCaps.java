@@ -69,7 +69,7 @@ final class SessionCaps {
             if (facts.impersonationExpires() > 0) end = Math.min(end, facts.impersonationExpires());
             if (end < deadline) return new SessionDeadline(end, end - began, "impersonation");
         }
-        return new SessionDeadline(deadline, cap, source);
+        return new SessionDeadline(deadline, cap, source, !lifetimes.reportOnly());
     }
 
     /**

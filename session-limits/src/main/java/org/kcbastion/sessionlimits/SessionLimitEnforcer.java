@@ -20,6 +20,10 @@ import java.util.Map;
 public final class SessionLimitEnforcer {
 
     public static final String REASON = "session_limit_reached";
+    /** The audit event of report mode: the session would have ended here, and lives on. */
+    public static final String WOULD_END = "session_limit_would_end";
+    /** User-session note of report mode: the deadline (epoch seconds) already reported, so each session is reported once. */
+    public static final String NOTE_REPORTED = "bastion.limit.reported";
 
     private SessionLimitEnforcer() {
     }
@@ -41,6 +45,19 @@ public final class SessionLimitEnforcer {
             UserSessionModel us = offline ? s.sessions().getOfflineUserSession(realm, sessionId) : s.sessions().getUserSession(realm, sessionId);
             if (us != null) end(s, realm, us, deadline, where);
         });
+    }
+
+    /**
+     * Report mode: the audit line and metric of a session past its cap, once per session (a note marks it), without
+     * ending it. The caller's transaction stores the note.
+     */
+    public static void report(KeycloakSession session, RealmModel realm, UserSessionModel us, SessionDeadline deadline, String where) {
+        if (us.getNote(NOTE_REPORTED) != null) return;
+        us.setNote(NOTE_REPORTED, String.valueOf(deadline.epochSeconds()));
+        Map<String, Object> audit = auditFields(session, us, deadline, where);
+        audit.put("mode", "report");
+        SecurityAudit.record(WOULD_END, realm.getName(), audit);
+        BastionMetrics.sessionLimitWouldEnd(deadline.source());
     }
 
     /** Removes the session in the caller's transaction, with the LOGOUT event, audit line and metric. */
@@ -65,16 +82,20 @@ public final class SessionLimitEnforcer {
                 .detail("cap_source", deadline.source())
                 .detail("cap_seconds", String.valueOf(deadline.capSeconds()))
                 .success();
+        SecurityAudit.record(REASON, realm.getName(), auditFields(session, us, deadline, where));
+        if (impersonation) Impersonations.ended(realm, impersonationAudit);
+        BastionMetrics.sessionLimitReached(deadline.source());
+    }
+
+    private static Map<String, Object> auditFields(KeycloakSession session, UserSessionModel us, SessionDeadline deadline, String where) {
         Map<String, Object> audit = new LinkedHashMap<>();
-        audit.put("user_id", userId);
-        audit.put("session", BastionKeys.digests(session).hmac(sessionId));
-        audit.put("offline", offline);
+        audit.put("user_id", us.getUser() == null ? null : us.getUser().getId());
+        audit.put("session", BastionKeys.digests(session).hmac(us.getId()));
+        audit.put("offline", us.isOffline());
         audit.put("cap_seconds", deadline.capSeconds());
         audit.put("cap_source", deadline.source());
         audit.put("deadline", deadline.epochSeconds());
         audit.put("enforced_by", where);
-        SecurityAudit.record(REASON, realm.getName(), audit);
-        if (impersonation) Impersonations.ended(realm, impersonationAudit);
-        BastionMetrics.sessionLimitReached(deadline.source());
+        return audit;
     }
 }

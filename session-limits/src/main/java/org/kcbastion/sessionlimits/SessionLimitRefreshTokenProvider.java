@@ -64,7 +64,9 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, client);
         validated = deadline;
         validatedSession = userSession;
-        if (deadline.passed(Time.currentTime())) {
+        if (deadline.passed(Time.currentTime()) && !deadline.enforced()) {
+            SessionLimitEnforcer.report(session, realm, userSession, deadline, "refresh");
+        } else if (deadline.passed(Time.currentTime())) {
             SessionLimitEnforcer.endInOwnTransaction(session.getKeycloakSessionFactory(), realm.getId(), userSession.getId(),
                     userSession.isOffline(), deadline, "refresh");
             throw new OAuthErrorException(OAuthErrorException.INVALID_GRANT, LIMIT_REACHED);
@@ -91,6 +93,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
 
     /** No token of the session may be valid past its deadline. */
     static void clamp(AccessToken access, RefreshToken refresh, SessionDeadline deadline) {
+        if (!deadline.enforced()) return;
         long limit = deadline.epochSeconds();
         if (access != null && (access.getExp() == null || access.getExp() > limit)) access.exp(limit);
         if (refresh != null && (refresh.getExp() == null || refresh.getExp() == 0 || refresh.getExp() > limit)) refresh.exp(limit);

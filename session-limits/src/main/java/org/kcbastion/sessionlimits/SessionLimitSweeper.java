@@ -73,7 +73,8 @@ final class SessionLimitSweeper implements Runnable {
                         UserSessionModel us = e.offline ? s.sessions().getOfflineUserSession(realm, e.id) : s.sessions().getUserSession(realm, e.id);
                         if (us == null) continue;
                         if (e.impersonationEnd != null) Impersonations.end(s, realm, us, e.impersonationEnd, Map.of());
-                        else SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
+                        else if (e.deadline.enforced()) SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
+                        else SessionLimitEnforcer.report(s, realm, us, e.deadline, "sweeper");
                     }
                 });
             }
@@ -106,7 +107,12 @@ final class SessionLimitSweeper implements Runnable {
                     .peek(us -> counts.judged++)
                     .forEach(us -> {
                         SessionDeadline d = limits.deadline(realm, us, null);
-                        if (d.passed(now)) expired.add(new Expired(realmId, us.getId(), us.isOffline(), d, null));
+                        if (d.passed(now)) {
+                            // Report mode: each session once; enforce mode (or a switch back to it): ended.
+                            if (d.enforced() || us.getNote(SessionLimitEnforcer.NOTE_REPORTED) == null) {
+                                expired.add(new Expired(realmId, us.getId(), us.isOffline(), d, null));
+                            }
+                        }
                         else if (adminSessionEnded(s, us)) expired.add(new Expired(realmId, us.getId(), false, d, Impersonations.END_ADMIN_SESSION));
                     });
         });

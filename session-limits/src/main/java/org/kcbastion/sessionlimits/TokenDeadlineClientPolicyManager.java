@@ -51,6 +51,7 @@ final class TokenDeadlineClientPolicyManager extends DefaultClientPolicyManager 
         if (userSession == null) return;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session)
                 .deadline(clientSession.getRealm(), userSession, clientSession.getClient());
+        if (!deadline.enforced()) return;
         SessionLimitRefreshTokenProvider.clamp(builder.getAccessToken(), null, deadline);
         IDToken id = builder.getIdToken();
         if (id != null && (id.getExp() == null || id.getExp() > deadline.epochSeconds())) id.exp(deadline.epochSeconds());

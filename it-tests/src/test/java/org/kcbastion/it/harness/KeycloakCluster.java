@@ -94,13 +94,13 @@ public final class KeycloakCluster implements AutoCloseable {
             run(homeA, root.resolve("build.log"), List.of(homeA.resolve("bin/kc.sh").toString(), "build", "--db=postgres",
                     "--cache=ispn", "--health-enabled=true", "--metrics-enabled=true", "--features=declarative-ui"));
             copyTree(homeA, homeB);
-            a = launch("a", homeA, root.resolve("node-a.log"), config, db, List.of("--spi-events-listener--bastion-security--hmac-key=" + HMAC_KEY));
-            // Node b takes the same key from Keycloak's config keystore (PKCS12), the way to keep it off command
-            // lines: the cross-node tests prove both routes give the same digests.
+            // Node a takes the key from the environment (how a Kubernetes Secret arrives), node b from Keycloak's
+            // config keystore (PKCS12): the cross-node tests prove both routes give the same digests.
+            a = launch("a", homeA, root.resolve("node-a.log"), config, db, List.of(), Map.of(HMAC_KEY_ENV, HMAC_KEY));
             Path keystore = homeB.resolve("conf/bastion-keystore.p12");
             configKeystore(keystore, "kc.spi-events-listener--bastion-security--hmac-key", HMAC_KEY);
             Node b = launch("b", homeB, root.resolve("node-b.log"), config, db,
-                    List.of("--config-keystore=" + keystore, "--config-keystore-password=" + KEYSTORE_PASSWORD));
+                    List.of("--config-keystore=" + keystore, "--config-keystore-password=" + KEYSTORE_PASSWORD), Map.of());
             awaitView(a, b);
             for (Node n : List.of(a, b)) {
                 if (n.log().contains("Bastion: no hmac-key configured")) {
@@ -118,6 +118,40 @@ public final class KeycloakCluster implements AutoCloseable {
     }
 
     public static final String HMAC_KEY = "it-cluster-hmac-key-0123456789abcdef0123456789";
+    /** Keycloak's environment form of {@code --spi-events-listener--bastion-security--hmac-key}. */
+    public static final String HMAC_KEY_ENV = "KC_SPI_EVENTS_LISTENER__BASTION_SECURITY__HMAC_KEY";
+
+    /** How a node launched without the HMAC key ended. */
+    public record Refusal(int exitCode, String log) {
+    }
+
+    /**
+     * A third node of the same build and database, without any HMAC key: it must refuse to start. Waits for its
+     * process to end; fails with its log if it is still running (it started) after {@code timeout}.
+     */
+    public Refusal launchWithoutKey(java.time.Duration timeout) {
+        Path root = config.workDir().resolve("cluster");
+        Path homeC = root.resolve("node-c");
+        ProcessKeycloakServer.deleteRecursively(homeC);
+        copyTree(root.resolve("node-a"), homeC);
+        Path log = root.resolve("node-c.log");
+        List<String> command = nodeCommand(homeC, config, database, Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).directory(homeC.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().remove(HMAC_KEY_ENV);
+            Process p = builder.start();
+            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+                ProcessKeycloakServer.stop(p);
+                throw new AssertionError("node c, without an HMAC key, was still running after " + timeout + ":\n" + ProcessKeycloakServer.tail(log, 60));
+            }
+            return new Refusal(p.exitValue(), Files.readString(log));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
     private static final String KEYSTORE_PASSWORD = "it-keystore-password";
 
     /** A PKCS12 config keystore holding one option, written by the JDK's keytool. */
@@ -138,10 +172,18 @@ public final class KeycloakCluster implements AutoCloseable {
         }
     }
 
-    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db, List<String> keyOptions) {
+    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db, List<String> keyOptions,
+                               Map<String, String> env) {
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
-        int jgroups = Ports.freeLoopbackPort();
+        List<String> command = nodeCommand(home, config, db, http, management, Ports.freeLoopbackPort());
+        // One key for both nodes: digests and rate-limit slots must agree across the cluster.
+        command.addAll(keyOptions);
+        LaunchedServer.Started started = LaunchedServer.launch("node " + name, home, command, env, log, management);
+        return new Node(name, started.process(), log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, started.seconds());
+    }
+
+    private static List<String> nodeCommand(Path home, HarnessConfig config, String db, int http, int management, int jgroups) {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized",
                 "--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
                 "--http-management-port=" + management,
@@ -149,11 +191,8 @@ public final class KeycloakCluster implements AutoCloseable {
                 "--cache-embedded-network-bind-address=127.0.0.1", "--cache-embedded-network-bind-port=" + jgroups,
                 "--log-level=INFO",
                 "--spi-bastion-session-limit--default--sweep-interval=" + ProcessKeycloakServer.SWEEP_INTERVAL_SECONDS));
-        // One key for both nodes: digests and rate-limit slots must agree across the cluster.
-        command.addAll(keyOptions);
         if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
-        LaunchedServer.Started started = LaunchedServer.launch("node " + name, home, command, Map.of(), log, management);
-        return new Node(name, started.process(), log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, started.seconds());
+        return command;
     }
 
     /** Both logs must show Infinispan's cluster view with two members. */
