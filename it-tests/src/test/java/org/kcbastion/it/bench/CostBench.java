@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Not a test: what Bastion costs against stock Keycloak (issue 8), run with {@code ./bench/cost}. Two Keycloak
- * 26.7.3 servers in production mode with the same heap and the same realm, one with the Bastion JAR and one without:
+ * servers (the distribution under test) in production mode with the same heap and the same realm, one with the Bastion JAR and one without:
  * <ol>
  *   <li>exact counters per operation: SQL statements PostgreSQL executed for the server's database and the server
  *   JVM's CPU time from {@code /proc}, averaged over many operations, repeated and alternated;</li>
@@ -484,7 +484,7 @@ class CostBench {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("date", LocalDate.now().toString());
         json.put("machine", machine());
-        json.put("keycloak", "26.7.3, kc.sh start --optimized, --db=postgres --cache=local, heap " + ProductionServer.HEAP);
+        json.put("keycloak", System.getProperty("keycloak.version") + ", kc.sh start --optimized, --db=postgres --cache=local, heap " + ProductionServer.HEAP);
         json.put("idle", idle);
 
         List<Map<String, Object>> counters = new ArrayList<>();

@@ -108,7 +108,7 @@ class RevocationBench {
     private static String markdown(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, Keycloak 26.7.3 start-dev (H2), receiver on loopback.\n\n");
+                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev (H2), receiver on loopback.\n\n");
         sb.append("| sessions | round | admin reset call (ms) | last back-channel token (ms) | all rows removed, seen by the admin API (ms, upper bound) | tokens |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {

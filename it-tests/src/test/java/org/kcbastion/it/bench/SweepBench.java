@@ -75,7 +75,7 @@ class SweepBench {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, Keycloak 26.7.3 start-dev, db=").append(System.getProperty("it.db", "h2")).append(".\n\n");
+                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev, db=").append(System.getProperty("it.db", "h2")).append(".\n\n");
         sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended "
                 + "| statements | commits | sweep with none expired (ms) | its statements | extra statements per ended session |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

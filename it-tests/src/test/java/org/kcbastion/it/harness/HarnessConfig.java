@@ -37,7 +37,7 @@ record HarnessConfig(String server, String db, String dbServerUrl, String dbUser
                 prop("it.db.user", "postgres"),
                 prop("it.db.password", ""),
                 Path.of(required("keycloak.home")),
-                prop("keycloak.version", "26.7.3"),
+                prop("keycloak.version", "26.7.5"),
                 Path.of(required("bastion.jar")),
                 Path.of(required("bastion.test-providers.jar")),
                 work,

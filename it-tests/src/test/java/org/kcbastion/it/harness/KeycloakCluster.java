@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Two Keycloak 26.7.3 nodes on this machine forming one cluster: production mode ({@code start --optimized}, built
+ * Two Keycloak nodes (the distribution under test) on this machine forming one cluster: production mode ({@code start --optimized}, built
  * once), {@code --cache=ispn} with the default {@code jdbc-ping} discovery over a fresh PostgreSQL database, loopback
  * bind addresses, distinct HTTP, management and JGroups ports, and the same Bastion HMAC key. {@link #start} fails, with
  * both logs' tails, unless each node's log shows a cluster view of two members.

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * One Keycloak 26.7.3 in production mode for benchmarks: built once ({@code kc.sh build --db=postgres --cache=local}),
+ * One Keycloak (the distribution under test) in production mode for benchmarks: built once ({@code kc.sh build --db=postgres --cache=local}),
  * then {@code start --optimized} with a fixed heap, on a fresh PostgreSQL database whose statements PostgreSQL logs
  * ({@code ALTER DATABASE ... SET log_statement = 'all'}), so statements can be counted per database. With
  * {@code withBastion} false the providers folder is empty: stock Keycloak, everything else identical.

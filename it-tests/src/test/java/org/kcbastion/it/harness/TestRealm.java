@@ -57,6 +57,11 @@ public final class TestRealm implements AutoCloseable {
         return create(server, name);
     }
 
+    /** A realm that already exists on {@code server} (imported, say), with a mail server and receiver of its own. */
+    public static TestRealm existingOn(KeycloakServer server, String name) {
+        return new TestRealm(server, name, new MailServer(), new BackchannelReceiver());
+    }
+
     static TestRealm create(KeycloakServer server, String name) {
         MailServer mail = new MailServer();
         BackchannelReceiver backchannel = new BackchannelReceiver();
