@@ -15,6 +15,11 @@ import java.util.Map;
 public final class SecurityAudit {
 
     public static final String CATEGORY = "org.kcbastion.audit";
+    /**
+     * Version of the line format, first field of every line. Raised when a field is renamed or removed or changes
+     * meaning; adding fields or events keeps it.
+     */
+    public static final int SCHEMA = 1;
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
     private SecurityAudit() {
@@ -27,6 +32,7 @@ public final class SecurityAudit {
 
     static String line(String event, String realm, Map<String, ?> details) {
         Map<String, Object> json = new LinkedHashMap<>();
+        json.put("schema", SCHEMA);
         json.put("time", Instant.now().toString());
         json.put("event", event);
         json.put("realm", realm);

@@ -66,6 +66,40 @@ class SmokeIT {
     }
 
     @Nested
+    @DisplayName("Audit stream (docs/events-and-metrics.md's quarkus.properties: the category to a JSON file of its own)")
+    class AuditStream {
+
+        @Test
+        @DisplayName("every line of the file is one audit JSON object, schema 1 first; a revocation shows up in it")
+        void fileOfItsOwn(KeycloakServer server, TestRealm realm) throws Exception {
+            assertThat(server.auditFile()).as("the process harness writes the audit file (README, Audit log)").isPresent();
+            java.nio.file.Path file = server.auditFile().get();
+            TestRealm.User user = realm.createUser("audit-stream-user", false);
+            Oidc.Reply revoked = realm.adminCall("POST", "bastion/users/" + user.id() + "/revoke-sessions", null);
+            assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+            org.kcbastion.it.harness.Poll.untilTrue("the revocation in " + file, java.time.Duration.ofSeconds(20),
+                    () -> java.nio.file.Files.exists(file) && readLines(file).stream()
+                            .anyMatch(l -> l.contains("\"sessions_revoked\"") && l.contains(user.id())));
+            List<String> lines = readLines(file);
+            assertThat(lines).isNotEmpty().allSatisfy(l -> {
+                assertThat(l).startsWith("{\"schema\":1,");
+                JsonNode json = Oidc.parse(l);
+                assertThat(json.isObject()).as(l).isTrue();
+                assertThat(json.path("event").asText()).isNotBlank();
+                assertThat(json.path("realm").asText()).isNotBlank();
+            });
+        }
+
+        private static List<String> readLines(java.nio.file.Path file) {
+            try {
+                return java.nio.file.Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Nested
     @DisplayName("GET /admin/realms/{realm}/bastion/policy")
     class Policy {
 

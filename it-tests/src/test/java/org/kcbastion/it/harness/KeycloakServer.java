@@ -2,8 +2,16 @@ package org.kcbastion.it.harness;
 
 import org.keycloak.admin.client.Keycloak;
 
+import java.nio.file.Path;
+import java.util.Optional;
+
 /** A running Keycloak with the Bastion JAR installed, shared by every IT class of a run. */
 public interface KeycloakServer extends AutoCloseable {
+
+    /** Where this server writes Bastion's audit stream as a file of its own (docs/events-and-metrics.md), if it does. */
+    default Optional<Path> auditFile() {
+        return Optional.empty();
+    }
 
     /** The bootstrap admin user (a person: Bastion asks it for a step-up like any admin). */
     String ADMIN_USER = "admin";

@@ -36,11 +36,13 @@ final class ProcessKeycloakServer extends LaunchedServer {
     static final int SWEEP_INTERVAL_SECONDS = 3;
 
     private final Database database;
+    private final Path home;
 
     private ProcessKeycloakServer(Process process, Path logFile, String baseUrl, String managementUrl, double startSeconds,
-                                  Database database) {
+                                  Database database, Path home) {
         super("keycloak", process, logFile, baseUrl, managementUrl, startSeconds);
         this.database = database;
+        this.home = home;
     }
 
     static KeycloakServer start(HarnessConfig config) {
@@ -51,6 +53,7 @@ final class ProcessKeycloakServer extends LaunchedServer {
         }
         installProviders(home, config);
         deleteRecursively(home.resolve("data"));
+        writeAuditHandler(home);
 
         Database database = Database.create(config);
         int httpPort = Ports.freeLoopbackPort();
@@ -79,7 +82,29 @@ final class ProcessKeycloakServer extends LaunchedServer {
             throw e;
         }
         return new ProcessKeycloakServer(started.process(), logFile, "http://127.0.0.1:" + httpPort, "http://127.0.0.1:" + managementPort,
-                started.seconds(), database);
+                started.seconds(), database, home);
+    }
+
+    /** The five lines of docs/events-and-metrics.md: Bastion's audit category also goes to a JSON file of its own. */
+    static final String AUDIT_HANDLER = """
+            quarkus.log.handler.file."bastion-audit".enable=true
+            quarkus.log.handler.file."bastion-audit".path=data/log/bastion-audit.json
+            quarkus.log.handler.file."bastion-audit".format=%s%n
+            quarkus.log.category."org.kcbastion.audit".handlers=bastion-audit
+            quarkus.log.file.json.enabled=false
+            """;
+
+    private static void writeAuditHandler(Path home) {
+        try {
+            Files.writeString(home.resolve("conf/quarkus.properties"), AUDIT_HANDLER);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Optional<Path> auditFile() {
+        return Optional.of(home.resolve("data/log/bastion-audit.json"));
     }
 
     static void awaitReady(Process process, int managementPort, Path logFile) {
