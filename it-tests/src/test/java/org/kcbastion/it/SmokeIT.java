@@ -72,7 +72,7 @@ class SmokeIT {
         @Test
         @DisplayName("every line of the file is one audit JSON object, schema 1 first; a revocation shows up in it")
         void fileOfItsOwn(KeycloakServer server, TestRealm realm) throws Exception {
-            assertThat(server.auditFile()).as("the process harness writes the audit file (README, Audit log)").isPresent();
+            assertThat(server.auditFile()).as("the process harness writes the audit file (docs/events-and-metrics.md)").isPresent();
             java.nio.file.Path file = server.auditFile().get();
             TestRealm.User user = realm.createUser("audit-stream-user", false);
             Oidc.Reply revoked = realm.adminCall("POST", "bastion/users/" + user.id() + "/revoke-sessions", null);
