@@ -77,6 +77,7 @@ final class StepUpAuthenticator implements Authenticator {
             SignInFactors.verifiedInThisRun(context.getRealm(), context.getAuthenticationSession()).ifPresent(factors -> {
                 context.getAuthenticationSession().setUserSessionNote(StepUp.NOTE, new StepUp(Time.currentTime(), factors).note());
                 context.getEvent().detail("bastion_step_up", factors);
+                BastionMetrics.stepUp(context.getRealm().getName(), "sign_in");
             });
             context.success();
             return;
@@ -193,12 +194,14 @@ final class StepUpAuthenticator implements Authenticator {
         Failure failure = check(context, session, realm, user, password, otp);
         if (failure == null) {
             context.getAuthenticationSession().setUserSessionNote(StepUp.NOTE, new StepUp(Time.currentTime(), "password+otp").note());
+            BastionMetrics.stepUp(realm.getName(), "granted");
             return null;
         }
         if (failure.counts) {
             RateLimiter.Outcome outcome = limiter(session).acquire(Time.currentTime(), java.util.List.of(bucket(realm, user)));
-            if (!outcome.granted()) BastionMetrics.rateLimited("step_up");
+            if (!outcome.granted()) BastionMetrics.rateLimited(realm.getName(), "step_up");
         }
+        BastionMetrics.stepUp(realm.getName(), failure.name().toLowerCase(java.util.Locale.ROOT));
         context.getEvent().error(failure.eventError);
         return failure;
     }

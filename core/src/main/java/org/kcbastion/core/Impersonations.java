@@ -87,7 +87,7 @@ public final class Impersonations {
         audit.put("guarded", grant != null);
         audit.put("ip", grant == null ? null : grant.clientIp());
         SecurityAudit.record("impersonation_start", realm.getName(), audit);
-        count("started");
+        count(realm, "started");
         // A cluster-wide marker, keyed by the session's digest, lets the end be audited however Keycloak ends the
         // session (a user's own logout included), when the session itself is already gone.
         Map<String, String> marker = new LinkedHashMap<>();
@@ -129,7 +129,7 @@ public final class Impersonations {
         audit.put("reason", reason);
         audit.put("ip", clientIp);
         SecurityAudit.record("impersonation_denied", realm.getName(), audit);
-        count("denied");
+        count(realm, "denied");
         if (target == null || BastionPolicy.from(realm).securityContact().isEmpty()) return;
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         String realmId = realm.getId();
@@ -203,10 +203,10 @@ public final class Impersonations {
     /** Writes the end audit line for a session that something else already removed. */
     public static void ended(RealmModel realm, Map<String, Object> audit) {
         SecurityAudit.record("impersonation_end", realm.getName(), audit);
-        count("ended");
+        count(realm, "ended");
     }
 
-    private static void count(String phase) {
-        BastionMetrics.impersonation(phase);
+    private static void count(RealmModel realm, String phase) {
+        BastionMetrics.impersonation(realm.getName(), phase);
     }
 }

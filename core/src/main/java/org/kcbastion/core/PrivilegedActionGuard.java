@@ -117,7 +117,7 @@ public final class PrivilegedActionGuard {
             audit.put("ip", request.clientIp());
             SecurityAudit.record("privileged_action_allowed", request.realm().getName(), audit);
         }
-        BastionMetrics.guardDecision(request.actionId(), decision.allowed() ? "allowed" : decision.error());
+        BastionMetrics.guardDecision(request.realm().getName(), request.actionId(), decision.allowed() ? "allowed" : decision.error());
         return decision;
     }
 
@@ -195,7 +195,7 @@ public final class PrivilegedActionGuard {
             RateLimiter.Outcome outcome = new RateLimiter(RateSlots.of(session), BastionKeys.digests(session))
                     .acquire(Time.currentTime(), buckets);
             if (!outcome.granted()) {
-                BastionMetrics.rateLimited(outcome.scope());
+                BastionMetrics.rateLimited(request.realm().getName(), outcome.scope());
                 return Decision.deny(429, "rate_limited", "Too many impersonations (" + outcome.scope() + " limit); try again in "
                                 + outcome.retryAfterSeconds() + " seconds.")
                         .with(Map.of("scope", outcome.scope(), "retry_after", outcome.retryAfterSeconds()),

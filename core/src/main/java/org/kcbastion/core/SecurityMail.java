@@ -89,6 +89,7 @@ public final class SecurityMail {
                             template, attributes, recipient);
         } catch (EmailException | RuntimeException e) {
             LOG.warnf("Bastion could not send %s in realm %s to the %s: %s", template, realm.getName(), recipientKind, e.getMessage());
+            BastionMetrics.mailFailed(realm.getName(), recipientKind);
             SecurityAudit.record("alert_email_failed", realm.getName(), Map.of(
                     "user_id", user.getId(), "recipient", recipientKind, "reason", String.valueOf(e.getMessage())));
         }

@@ -155,8 +155,9 @@ public final class SessionRevoker {
     }
 
     private static void afterCommit(KeycloakSessionFactory factory, ExecutorService executor, Facts facts) {
-        BastionMetrics.sessionsRevoked(facts.request.trigger(), "online", facts.result.online());
-        BastionMetrics.sessionsRevoked(facts.request.trigger(), "offline", facts.result.offline());
+        BastionMetrics.sessionsRevoked(facts.realmName, facts.request.trigger(), "online", facts.result.online());
+        BastionMetrics.sessionsRevoked(facts.realmName, facts.request.trigger(), "offline", facts.result.offline());
+        BastionMetrics.backchannelFailed(facts.realmName, facts.unsigned.size());
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger(facts.unsigned.size());
         List<Runnable> work = new ArrayList<>();
@@ -244,6 +245,7 @@ public final class SessionRevoker {
                     outcome = e.getClass().getSimpleName();
                 }
                 failed.incrementAndGet();
+                BastionMetrics.backchannelFailed(realmName, 1);
                 LOG.warnf("Bastion back-channel logout to client %s failed: %s", d.clientId, outcome);
                 SecurityAudit.record("backchannel_failed", realmName,
                         Map.of("client_id", d.clientId, "session", d.sessionDigest, "outcome", outcome));

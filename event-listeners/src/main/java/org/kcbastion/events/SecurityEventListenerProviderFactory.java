@@ -2,6 +2,7 @@ package org.kcbastion.events;
 
 import org.jboss.logging.Logger;
 import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.Digests;
 import org.kcbastion.core.EmbeddedCaches;
 import org.kcbastion.core.OperationalInfo;
@@ -10,6 +11,9 @@ import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
@@ -79,6 +83,16 @@ public final class SecurityEventListenerProviderFactory
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        // Every counter of every realm exists from the start (at zero), so alerts can use rate() without absent().
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                BastionMetrics.registerServer();
+                KeycloakModelUtils.runJobInTransaction(factory, s -> s.realms().getRealmsStream()
+                        .forEach(r -> BastionMetrics.registerRealm(r.getName())));
+            } else if (event instanceof RealmModel.RealmPostCreateEvent created) {
+                BastionMetrics.registerRealm(created.getCreatedRealm().getName());
+            }
+        });
         if (keyConfigured) return;
         boolean clustered;
         try (KeycloakSession session = factory.create()) {

@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,6 +85,28 @@ class MetricsIT {
             assertThat(sum(server, "bastion_session_limit_reached_total")).isGreaterThanOrEqualTo(capped + 1);
             String text = metricsText(server);
             assertThat(text).doesNotContain(victim.id()).doesNotContain(target.id());
+        }
+    }
+
+    @Nested
+    @DisplayName("Series exist from the start, each with its realm (issue 19)")
+    class Registered {
+
+        @Test
+        @DisplayName("a new realm has every Bastion series at zero, and every Bastion series carries a realm label")
+        void atZeroWithRealm(KeycloakServer server, TestRealm realm) {
+            String text = metricsText(server);
+            String inRealm = "realm=\"" + realm.name() + "\"";
+            for (String metric : List.of("bastion_sessions_revoked_total", "bastion_session_limit_reached_total",
+                    "bastion_session_limit_would_end_total", "bastion_rate_limited_total", "bastion_impersonations_total",
+                    "bastion_step_up_total", "bastion_backchannel_failures_total", "bastion_mail_failures_total",
+                    "bastion_guard_decisions_total")) {
+                assertThat(text).as(metric + " of " + realm.name()).containsPattern("(?m)^" + metric + "\\{[^}]*" + inRealm);
+            }
+            assertThat(text).containsPattern("(?m)^bastion_step_up_total\\{[^}]*outcome=\"invalid\"[^}]*" + inRealm + "[^}]*} 0\\.0$");
+            assertThat(text).contains("bastion_sweep_failures_total{");
+            List<String> unlabelled = text.lines().filter(l -> l.startsWith("bastion_") && !l.contains("realm=\"")).toList();
+            assertThat(unlabelled).as("series without a realm label").isEmpty();
         }
     }
 

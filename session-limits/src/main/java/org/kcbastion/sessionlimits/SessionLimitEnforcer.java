@@ -57,7 +57,7 @@ public final class SessionLimitEnforcer {
         Map<String, Object> audit = auditFields(session, us, deadline, where);
         audit.put("mode", "report");
         SecurityAudit.record(WOULD_END, realm.getName(), audit);
-        BastionMetrics.sessionLimitWouldEnd(deadline.source());
+        BastionMetrics.sessionLimitWouldEnd(realm.getName(), deadline.source());
     }
 
     /** Removes the session in the caller's transaction, with the LOGOUT event, audit line and metric. */
@@ -84,7 +84,7 @@ public final class SessionLimitEnforcer {
                 .success();
         SecurityAudit.record(REASON, realm.getName(), auditFields(session, us, deadline, where));
         if (impersonation) Impersonations.ended(realm, impersonationAudit);
-        BastionMetrics.sessionLimitReached(deadline.source());
+        BastionMetrics.sessionLimitReached(realm.getName(), deadline.source());
     }
 
     private static Map<String, Object> auditFields(KeycloakSession session, UserSessionModel us, SessionDeadline deadline, String where) {

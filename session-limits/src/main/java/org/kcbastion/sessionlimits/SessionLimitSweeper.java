@@ -2,6 +2,7 @@ package org.kcbastion.sessionlimits;
 
 import org.jboss.logging.Logger;
 import org.kcbastion.core.BastionKeys;
+import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
 import org.kcbastion.core.Impersonations;
@@ -53,6 +54,7 @@ final class SessionLimitSweeper implements Runnable {
         } catch (RuntimeException e) {
             // The next interval tries again; a database restart must not kill the timer.
             LOG.warnf("Bastion session-limit sweep failed, retrying next interval: %s", e.toString());
+            BastionMetrics.sweepFailed();
         }
     }
 
