@@ -65,4 +65,28 @@ class SessionCapsTest {
         assertThat(d.passed(99)).isFalse();
         assertThat(d.passed(100)).isTrue();
     }
+
+    @Test
+    @DisplayName("report mode: cap deadlines are not enforced, impersonation deadlines always are")
+    void reportMode() {
+        BastionPolicy report = BastionPolicy.read(k -> k.equals("bastion.session.enforce") ? "report" : null);
+        SessionDeadline realm = SessionCaps.deadline(report, facts(false, false, false, OptionalInt.of(1800), Map.of()));
+        assertThat(realm.enforced()).isFalse();
+        assertThat(realm.epochSeconds()).as("the deadline itself is the same").isEqualTo(START + 1800);
+        assertThat(SessionCaps.deadline(report, facts(false, false, true, OptionalInt.empty(), Map.of())).enforced()).isTrue();
+        assertThat(SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.empty(), Map.of())).enforced()).isTrue();
+    }
+
+    @Test
+    @DisplayName("bastion.session.enforce: only the word report (any case) reports; anything else but enforce is a problem that enforces")
+    void enforceValues() {
+        for (String value : new String[]{"report", " REPORT "}) {
+            assertThat(BastionPolicy.read(k -> k.equals("bastion.session.enforce") ? value : null).sessionReportOnly()).as(value).isTrue();
+        }
+        for (String value : new String[]{"enforce", "", "off", "false", "reporting"}) {
+            BastionPolicy p = BastionPolicy.read(k -> k.equals("bastion.session.enforce") ? value : null);
+            assertThat(p.sessionReportOnly()).as(value).isFalse();
+            assertThat(p.isValid()).as(value).isEqualTo(value.isBlank() || value.equals("enforce"));
+        }
+    }
 }
