@@ -280,6 +280,60 @@ class SessionLimitIT {
     }
 
     @Nested
+    @DisplayName("Role caps follow the user's roles and the caps at the next refresh (issue 18)")
+    class RoleChanges {
+
+        static RoleRepresentation role(TestRealm realm, String name, String cap) {
+            RoleRepresentation role = new RoleRepresentation();
+            role.setName(name);
+            if (cap != null) role.setAttributes(Map.of("bastion.session.maxSeconds", List.of(cap)));
+            realm.admin().roles().create(role);
+            return realm.admin().roles().get(name).toRepresentation();
+        }
+
+        @Test
+        @DisplayName("a capped role granted mid-session ends the session at its cap; removed mid-session, it no longer does")
+        void grantAndRemove(KeycloakServer server, TestRealm realm) {
+            RoleRepresentation shortRole = role(realm, "short-shift", "1200");
+            TestRealm.User granted = realm.createUser("granted-mid-session", false);
+            Oidc.Reply t1 = realm.oidc().passwordGrant(app.clientId(), app.secret(), granted.username(), granted.password());
+            Oidc.Reply ok = refreshAt(realm, app, t1, 600);
+            assertThat(ok.status()).isEqualTo(200);
+            realm.admin().users().get(granted.id()).roles().realmLevel().add(List.of(shortRole));
+            realm.setClockOffset(1201);
+            assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), ok.text("refresh_token")), granted)
+                    .path("cap_source").asText()).isEqualTo("role:short-shift");
+            realm.setClockOffset(0);
+
+            TestRealm.User removed = realm.createUser("removed-mid-session", false);
+            realm.admin().users().get(removed.id()).roles().realmLevel().add(List.of(shortRole));
+            Oidc.Reply t2 = realm.oidc().passwordGrant(app.clientId(), app.secret(), removed.username(), removed.password());
+            Oidc.Reply ok2 = refreshAt(realm, app, t2, 600);
+            realm.admin().users().get(removed.id()).roles().realmLevel().remove(List.of(shortRole));
+            // The token of +600 was issued under the role's cap (it expires at +1200); the next one is not.
+            Oidc.Reply after = refreshAt(realm, app, ok2, 900, 1201, 1800);
+            assertThat(after.status()).as("the role is gone, and its cap with it: %s", after.body()).isEqualTo(200);
+        }
+
+        @Test
+        @DisplayName("a cap added to a role the user already holds applies at the next refresh")
+        void capAddedLater(KeycloakServer server, TestRealm realm) {
+            role(realm, "night-shift", null);
+            TestRealm.User user = realm.createUser("holds-night-shift", false);
+            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("night-shift").toRepresentation()));
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            Oidc.Reply ok = refreshAt(realm, app, tokens, 600);
+            assertThat(ok.status()).isEqualTo(200);
+            RoleRepresentation rep = realm.admin().roles().get("night-shift").toRepresentation();
+            rep.setAttributes(Map.of("bastion.session.maxSeconds", List.of("900")));
+            realm.admin().roles().get("night-shift").update(rep);
+            realm.setClockOffset(901);
+            assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), ok.text("refresh_token")), user)
+                    .path("cap_source").asText()).isEqualTo("role:night-shift");
+        }
+    }
+
+    @Nested
     @DisplayName("Sweeper")
     class Sweeper {
 
