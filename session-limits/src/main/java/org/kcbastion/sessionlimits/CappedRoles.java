@@ -17,7 +17,11 @@ import java.util.stream.Stream;
  */
 final class CappedRoles {
 
-    static final long TTL_NANOS = 10_000_000_000L;
+    /**
+     * A scan lists the realm's clients (one query: Keycloak does not cache that list), so it runs at most once a
+     * minute per realm and node, and after each admin write on this node.
+     */
+    static final long TTL_NANOS = 60_000_000_000L;
 
     private record Entry(List<String> roleIds, long computedAt) {
     }
