@@ -7,7 +7,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -53,10 +52,7 @@ public final class SecurityMail {
      */
     public static void impersonation(KeycloakSessionFactory factory, String realmId, String userId, ImpersonationNotice notice,
                                      boolean toUser) {
-        KeycloakModelUtils.runJobInTransaction(factory, session -> {
-            RealmModel realm = session.realms().getRealm(realmId);
-            if (realm == null) return;
-            session.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (session, realm) -> {
             UserModel user = session.users().getUserById(realm, userId);
             if (user == null) return;
             List<String> recipients = new ArrayList<>();
@@ -96,10 +92,7 @@ public final class SecurityMail {
     }
 
     public static void credentialChanged(KeycloakSessionFactory factory, String realmId, String userId, Alert alert) {
-        KeycloakModelUtils.runJobInTransaction(factory, session -> {
-            RealmModel realm = session.realms().getRealm(realmId);
-            if (realm == null) return;
-            session.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (session, realm) -> {
             UserModel user = session.users().getUserById(realm, userId);
             if (user == null) return;
             BastionPolicy policy = BastionPolicy.from(realm);

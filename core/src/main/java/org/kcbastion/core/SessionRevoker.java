@@ -20,7 +20,6 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.protocol.oidc.OIDCAdvancedConfigWrapper;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.representations.LogoutToken;
@@ -192,9 +191,7 @@ public final class SessionRevoker {
     }
 
     private static void removeDeferred(KeycloakSessionFactory factory, String realmId, List<Deferred> batch) {
-        KeycloakModelUtils.runJobInTransaction(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            s.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (s, realm) -> {
             for (Deferred d : batch) {
                 UserSessionModel us = d.offline ? s.sessions().getOfflineUserSession(realm, d.id) : s.sessions().getUserSession(realm, d.id);
                 if (us == null) continue;
@@ -221,9 +218,7 @@ public final class SessionRevoker {
 
     private static void deliver(KeycloakSessionFactory factory, String realmId, String realmName, String userId,
                                 List<Delivery> batch, AtomicInteger ok, AtomicInteger failed) {
-        KeycloakModelUtils.runJobInTransaction(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            s.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (s, realm) -> {
             CloseableHttpClient http = s.getProvider(HttpClientProvider.class).getHttpClient();
             for (Delivery d : batch) {
                 String outcome;

@@ -3,6 +3,7 @@ package org.kcbastion.sessionlimits;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.Impersonations;
+import org.kcbastion.core.RealmJobs;
 import org.kcbastion.core.UserEvents;
 import org.kcbastion.core.SecurityAudit;
 import org.keycloak.events.Details;
@@ -11,7 +12,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserSessionModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,10 +38,7 @@ public final class SessionLimitEnforcer {
      */
     public static void endInOwnTransaction(KeycloakSessionFactory factory, String realmId, String sessionId, boolean offline,
                                            SessionDeadline deadline, String where) {
-        KeycloakModelUtils.runJobInTransaction(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            if (realm == null) return;
-            s.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (s, realm) -> {
             UserSessionModel us = offline ? s.sessions().getOfflineUserSession(realm, sessionId) : s.sessions().getUserSession(realm, sessionId);
             if (us != null) end(s, realm, us, deadline, where);
         });

@@ -6,6 +6,7 @@ import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
 import org.kcbastion.core.Impersonations;
+import org.kcbastion.core.RealmJobs;
 import org.keycloak.cluster.ClusterProvider;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
@@ -68,9 +69,7 @@ final class SessionLimitSweeper implements Runnable {
             List<Expired> expired = findExpired(realmId, counts);
             for (int i = 0; i < expired.size(); i += END_BATCH) {
                 List<Expired> batch = expired.subList(i, Math.min(expired.size(), i + END_BATCH));
-                KeycloakModelUtils.runJobInTransaction(factory, s -> {
-                    RealmModel realm = s.realms().getRealm(realmId);
-                    s.getContext().setRealm(realm);
+                RealmJobs.inRealm(factory, realmId, (s, realm) -> {
                     for (Expired e : batch) {
                         UserSessionModel us = e.offline ? s.sessions().getOfflineUserSession(realm, e.id) : s.sessions().getUserSession(realm, e.id);
                         if (us == null) continue;
@@ -94,10 +93,7 @@ final class SessionLimitSweeper implements Runnable {
 
     private List<Expired> findExpired(String realmId, Counts counts) {
         List<Expired> expired = new ArrayList<>();
-        KeycloakModelUtils.runJobInTransaction(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            if (realm == null) return;
-            s.getContext().setRealm(realm);
+        RealmJobs.inRealm(factory, realmId, (s, realm) -> {
             long now = Time.currentTime();
             long floor = smallestPossibleCap(s, realm);
             SessionLimitProvider limits = SessionLimitEnforcer.provider(s);
