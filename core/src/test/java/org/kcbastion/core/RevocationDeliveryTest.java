@@ -7,15 +7,15 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class SessionRevokerTest {
+class RevocationDeliveryTest {
 
     @Test
     void partitionKeepsEveryItemOnceInAtMostNBatches() {
         List<Integer> items = IntStream.range(0, 10).boxed().toList();
-        List<List<Integer>> batches = SessionRevoker.partition(items, 4);
+        List<List<Integer>> batches = RevocationDelivery.partition(items, 4);
         assertThat(batches).hasSizeLessThanOrEqualTo(4);
         assertThat(batches.stream().flatMap(List::stream).toList()).isEqualTo(items);
-        assertThat(SessionRevoker.partition(List.of(), 4)).isEmpty();
-        assertThat(SessionRevoker.partition(List.of(1), 4)).containsExactly(List.of(1));
+        assertThat(RevocationDelivery.partition(List.of(), 4)).isEmpty();
+        assertThat(RevocationDelivery.partition(List.of(1), 4)).containsExactly(List.of(1));
     }
 }
