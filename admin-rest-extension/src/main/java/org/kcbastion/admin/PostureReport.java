@@ -8,8 +8,6 @@ import org.keycloak.common.Profile;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.RoleModel;
-import org.keycloak.models.UserModel;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +38,6 @@ final class PostureReport {
 
     /** Listing many names helps nobody; the count says how many there are. */
     private static final int MAX_NAMES = 10;
-    private static final Set<String> SECOND_FACTORS = Set.of("otp", "webauthn", "webauthn-passwordless");
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -69,11 +66,12 @@ final class PostureReport {
                 "bastion.revokeOnAdminCredentialChange is false: an admin password reset leaves sessions alive",
                 "Remove the attribute or set it to true"));
         checks.add(smtp());
-        checks.add(adminsWithoutSecondFactor());
-        checks.add(adminFlowStepUp());
-        checks.add(federatedAdmins());
-        checks.add(impersonationHolders());
-        checks.add(adminServiceAccounts());
+        AdminPosture admins = new AdminPosture(session, realm, policy);
+        checks.add(admins.withoutSecondFactor());
+        checks.add(admins.consoleFlowStepUp());
+        checks.add(admins.federated());
+        checks.add(admins.impersonationHolders());
+        checks.add(admins.serviceAccounts());
         checks.add(pass("sudo-mode", "low", "Step-up scope: " + (policy.stepUpAllWrites() ? "all-writes (every admin write but containment)"
                 : "privileged (" + AdminCatalogue.entries().size() + " catalogue entries, GET bastion/policy lists them)")
                 + "; service accounts: " + (policy.stepUpDenyServiceAccounts() ? "deny" : "allow")));
@@ -142,55 +140,8 @@ final class PostureReport {
                 "Realm settings → Email: set host and from address, then test the connection");
     }
 
-    private Check adminsWithoutSecondFactor() {
-        List<String> without = adminUsers().stream()
-                .filter(u -> u.credentialManager().getStoredCredentialsStream().noneMatch(c -> SECOND_FACTORS.contains(c.getType())))
-                .map(UserModel::getUsername).sorted().toList();
-        if (without.isEmpty()) return pass("admins-second-factor", "high", "Every admin of this realm has a second factor");
-        return new Check("admins-second-factor", "high", "fail", without.size() + " admin(s) (direct holders and group members) "
-                + "without OTP or passkey, who therefore cannot step up: " + names(without),
-                "Have each admin register OTP or a passkey (required action Configure OTP / Webauthn Register)");
-    }
 
-    /**
-     * Service accounts holding admin roles of this realm (directly, through composites or groups): they pass sudo mode
-     * without a step-up unless {@code bastion.stepUp.serviceAccounts=deny}, so how they authenticate matters.
-     */
-    private Check adminServiceAccounts() {
-        ClientModel management = realm.getClientByClientId("realm-management");
-        List<String> found = new ArrayList<>();
-        boolean secretBased = false;
-        if (management != null) {
-            for (ClientModel client : realm.getClientsStream().filter(ClientModel::isServiceAccountsEnabled).toList()) {
-                UserModel account = session.users().getServiceAccount(client);
-                if (account == null) continue;
-                boolean admin = management.getRolesStream().anyMatch(account::hasRole);
-                if (!admin) continue;
-                String auth = client.getClientAuthenticatorType();
-                boolean secret = auth == null || auth.equals("client-secret");
-                secretBased |= secret;
-                found.add(client.getClientId() + " (" + (secret ? "client secret" : auth) + ")");
-            }
-        }
-        found.sort(null);
-        if (found.isEmpty()) return pass("admin-service-accounts", "medium", "No service account holds admin roles in this realm");
-        String mode = policy.stepUpDenyServiceAccounts() ? "refused privileged writes (serviceAccounts=deny)"
-                : "allowed privileged writes without a step-up (serviceAccounts=allow)";
-        return new Check("admin-service-accounts", "medium", secretBased && !policy.stepUpDenyServiceAccounts() ? "warn" : "pass",
-                found.size() + " service account(s) with admin roles, " + mode + ": " + names(found),
-                "Authenticate them with a signed JWT or mTLS rather than a secret, grant the fewest roles, "
-                        + "and set bastion.stepUp.serviceAccounts=deny where no automation writes");
-    }
 
-    private Check impersonationHolders() {
-        ClientModel management = realm.getClientByClientId("realm-management");
-        RoleModel impersonation = management == null ? null : management.getRole("impersonation");
-        if (impersonation == null) return pass("impersonation-holders", "medium", "No impersonation role in this realm");
-        List<String> holders = adminUsers().stream().filter(u -> u.hasRole(impersonation)).map(UserModel::getUsername).sorted().toList();
-        if (holders.isEmpty()) return pass("impersonation-holders", "medium", "Nobody in this realm can impersonate");
-        return new Check("impersonation-holders", "medium", "warn", holders.size() + " user(s) can impersonate: " + names(holders),
-                "Keep the impersonation role to the few who need it; Bastion's guard requires a fresh step-up and a reason from them");
-    }
 
     private Check clientLogout() {
         List<String> deaf = realm.getClientsStream()
@@ -259,77 +210,20 @@ final class PostureReport {
         }
     }
 
-    /**
-     * Holders of any admin role of this realm, directly or as members of a group that holds one: in a realm, the
-     * {@code realm-management} roles; in master also {@code admin}, {@code create-realm} and every {@code <realm>-realm}
-     * client's roles (master's admins administer the other realms from there).
-     */
-    private List<UserModel> adminUsers() {
-        Map<String, UserModel> admins = new LinkedHashMap<>();
-        adminRoles().forEach(role -> {
-            session.users().getRoleMembersStream(realm, role).forEach(u -> admins.putIfAbsent(u.getId(), u));
-            realm.getGroupsStream().filter(g -> g.hasDirectRole(role))
-                    .forEach(g -> session.users().getGroupMembersStream(realm, g).forEach(u -> admins.putIfAbsent(u.getId(), u)));
-        });
-        return List.copyOf(admins.values());
-    }
 
-    private List<RoleModel> adminRoles() {
-        List<RoleModel> roles = new ArrayList<>();
-        ClientModel management = realm.getClientByClientId("realm-management");
-        if (management != null) management.getRolesStream().forEach(roles::add);
-        if (realm.getName().equals("master")) {
-            for (String name : List.of("admin", "create-realm")) {
-                RoleModel role = realm.getRole(name);
-                if (role != null) roles.add(role);
-            }
-            realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm")).forEach(c -> c.getRolesStream().forEach(roles::add));
-        }
-        return roles;
-    }
 
-    /** The admin console's browser flow (its override, else the realm's) has an enabled bastion-step-up. */
-    private Check adminFlowStepUp() {
-        ClientModel console = realm.getClientByClientId(org.keycloak.models.Constants.ADMIN_CONSOLE_CLIENT_ID);
-        if (console == null || realm.getBrowserFlow() == null) return pass("admin-flow-step-up", "high", "No admin console in this realm");
-        String override = console.getAuthenticationFlowBindingOverride("browser");
-        String flowId = override != null && !override.isBlank() ? override : realm.getBrowserFlow().getId();
-        var flow = realm.getAuthenticationFlowById(flowId);
-        String alias = flow == null ? flowId : flow.getAlias();
-        if (org.kcbastion.authenticators.StepUpPage.stepUpInFlow(realm, flowId)) {
-            return pass("admin-flow-step-up", "high", "The admin console's browser flow '" + alias + "' ends with bastion-step-up: "
-                    + "a sign-in with password and a second factor counts as a step-up, and the step-up page works");
-        }
-        return new Check("admin-flow-step-up", "high", "fail", "The admin console's browser flow '" + alias
-                + "' has no bastion-step-up: admins of " + realm.getName() + " cannot step up in the browser (the step-up page answers "
-                + "409) and their sign-in never counts as one",
-                "Add bastion-step-up as the last REQUIRED execution of '" + alias + "' (README: Flows to bind)");
-    }
-
-    /** Admins who sign in only through an identity provider: no local password, so no step-up; Bastion refuses them. */
-    private Check federatedAdmins() {
-        List<String> federated = adminUsers().stream()
-                .filter(u -> session.users().getFederatedIdentitiesStream(realm, u).findAny().isPresent())
-                .filter(u -> u.credentialManager().getStoredCredentialsByTypeStream("password").findAny().isEmpty())
-                .map(UserModel::getUsername).sorted().toList();
-        if (federated.isEmpty()) return pass("admins-identity-provider", "medium", "No admin signs in only through an identity provider");
-        return new Check("admins-identity-provider", "medium", "warn", federated.size()
-                + " admin(s) sign in only through an identity provider and cannot step up (no local password): "
-                + "privileged writes refuse them with step_up_required: " + names(federated),
-                "Give these admins a local password and a second factor for privileged work, or do that work through a service account");
-    }
 
     private static boolean isBuiltIn(ClientModel c) {
         return Set.of("realm-management", "broker", "account", "account-console", "admin-cli", "security-admin-console")
                 .contains(c.getClientId()) || c.getClientId().endsWith("-realm");
     }
 
-    private static String names(List<String> names) {
+    static String names(List<String> names) {
         return names.size() <= MAX_NAMES ? String.join(", ", names)
                 : String.join(", ", names.subList(0, MAX_NAMES)) + ", ... (" + (names.size() - MAX_NAMES) + " more)";
     }
 
-    private static Check pass(String id, String severity, String detail) {
+    static Check pass(String id, String severity, String detail) {
         return new Check(id, severity, "pass", detail, "");
     }
 
