@@ -8,14 +8,11 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
-import org.kcbastion.core.AfterCommit;
 import org.kcbastion.core.ApiError;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Ids;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RequestBodies;
-import org.kcbastion.sessionlimits.DefaultSessionLimitProviderFactory;
-import org.kcbastion.sessionlimits.SessionLimitProvider;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -72,7 +69,6 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
             if (!Ids.plausible(segments.get(2))) return;
             realm = session.realms().getRealmByName(segments.get(2));
             if (realm == null) return;
-            forgetCappedRolesAfterCommit(session, realm.getId());
         }
         boolean allWrites = realm != null && BastionPolicy.stepUpAllWrites(realm);
         if (entry.isEmpty() && !allWrites) return;
@@ -112,18 +108,6 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
                 action, rule == AdminCatalogue.Rule.NEW_REALM ? null : permission(write, action), realm, admin, ip));
         recordAdminEvent(session, realm, admin, action, decision, routed, segments);
         if (!decision.allowed()) request.abortWith(withConsoleMessage(decision));
-    }
-
-    /**
-     * Any admin write in a realm may cap a role (role and client updates, imports, composites): once it commits, this
-     * node's list of the realm's capped roles is rebuilt on the next refresh. Other nodes rebuild theirs within
-     * {@code CappedRoles.TTL_NANOS}.
-     */
-    private static void forgetCappedRolesAfterCommit(KeycloakSession session, String realmId) {
-        if (session.getKeycloakSessionFactory().getProviderFactory(SessionLimitProvider.class, DefaultSessionLimitProviderFactory.PROVIDER_ID)
-                instanceof DefaultSessionLimitProviderFactory limits) {
-            AfterCommit.run(session, () -> limits.forgetCappedRoles(realmId));
-        }
     }
 
     /**

@@ -7,6 +7,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.utils.RoleUtils;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,22 +23,16 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     /** Keycloak's user-session note naming the impersonating admin. */
     static final String IMPERSONATOR_ID = "IMPERSONATOR_ID";
 
-    private final CappedRoles cappedRoles;
-
-    DefaultSessionLimitProvider(CappedRoles cappedRoles) {
-        this.cappedRoles = cappedRoles;
-    }
-
     @Override
     public SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client) {
-        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client, roleCaps(realm, session.getUser())));
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client));
     }
 
-    static SessionCaps.Facts facts(UserSessionModel session, ClientModel client, Map<String, Integer> roleCaps) {
+    static SessionCaps.Facts facts(UserSessionModel session, ClientModel client) {
         OptionalInt clientCap = client == null ? OptionalInt.empty() : SessionCaps.parse(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
         return new SessionCaps.Facts(session.getStarted(), session.isOffline(), session.isRememberMe(), impersonation,
-                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps,
+                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(session.getUser()),
                 impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
                 impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0);
     }
@@ -53,17 +48,13 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
         }
     }
 
-    /**
-     * Caps of the capped roles the user holds: directly, through a composite or through a group. Asks the user about
-     * each capped role (usually none or a few) rather than expanding all of the user's roles.
-     */
-    Map<String, Integer> roleCaps(RealmModel realm, UserModel user) {
+    /** Caps of every role the user holds: direct, composite and through groups. */
+    static Map<String, Integer> roleCaps(UserModel user) {
         Map<String, Integer> caps = new LinkedHashMap<>();
         if (user == null) return caps;
-        cappedRoles.of(realm).forEach(role -> SessionCaps.parse(role.getFirstAttribute(SessionCaps.ATTRIBUTE))
-                .ifPresent(cap -> {
-                    if (user.hasRole(role)) caps.put(role.getName(), cap);
-                }));
+        for (RoleModel role : RoleUtils.getDeepUserRoleMappings(user)) {
+            SessionCaps.parse(role.getFirstAttribute(SessionCaps.ATTRIBUTE)).ifPresent(cap -> caps.put(role.getName(), cap));
+        }
         return caps;
     }
 }

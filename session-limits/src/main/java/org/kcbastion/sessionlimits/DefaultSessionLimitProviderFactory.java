@@ -27,17 +27,10 @@ public final class DefaultSessionLimitProviderFactory implements SessionLimitPro
     private static final Logger LOG = Logger.getLogger(DefaultSessionLimitProviderFactory.class);
 
     private int sweepIntervalSeconds = DEFAULT_SWEEP_INTERVAL;
-    /** Per node: which roles carry a cap, per realm (see {@link CappedRoles}). */
-    private final CappedRoles cappedRoles = new CappedRoles();
 
     @Override
     public SessionLimitProvider create(KeycloakSession session) {
-        return new DefaultSessionLimitProvider(cappedRoles);
-    }
-
-    /** Drops this node's list of the realm's capped roles; called after an admin write in the realm commits. */
-    public void forgetCappedRoles(String realmId) {
-        cappedRoles.forget(realmId);
+        return new DefaultSessionLimitProvider();
     }
 
     @Override
