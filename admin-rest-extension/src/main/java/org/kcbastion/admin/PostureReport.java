@@ -2,6 +2,7 @@ package org.kcbastion.admin;
 
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.SharedSignals;
 import org.kcbastion.core.Digests;
 import org.kcbastion.sessionlimits.OverdueSessions;
 import org.keycloak.common.Profile;
@@ -83,7 +84,19 @@ final class PostureReport {
         checks.add(secretsAtRest());
         checks.add(invalidAttributes());
         checks.add(sessionCapsMode());
+        checks.add(sharedSignals());
         return checks;
+    }
+
+    private Check sharedSignals() {
+        SharedSignals.Status ssf = SharedSignals.status(session, realm);
+        if (!ssf.featureOn()) return pass("shared-signals", "low", "Keycloak's Shared Signals transmitter (feature ssf) is off: "
+                + "apps hear of revocations through back-channel logout only");
+        if (!ssf.realmTransmitterOn()) return pass("shared-signals", "low", "The ssf feature is on; this realm's transmitter is off");
+        if (!ssf.policyOn()) return new Check("shared-signals", "low", "warn", "bastion.ssf.enabled is false: " + ssf.streams()
+                + " Shared Signals stream(s) hear nothing of Bastion's revocations", "Remove the attribute or set it to true");
+        return pass("shared-signals", "low", ssf.streams() + " Shared Signals stream(s) receive Bastion's session-revoked and "
+                + "credential-change events");
     }
 
     private Check offlineMaxLifespan() {

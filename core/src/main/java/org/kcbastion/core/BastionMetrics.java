@@ -22,6 +22,8 @@ public final class BastionMetrics {
     /** {@code granted}: password and second factor verified on the step-up page or grant; {@code sign_in}: a sign-in counted. */
     public static final List<String> STEP_UP_OUTCOMES = List.of("granted", "sign_in", "invalid", "no_second_factor", "locked", "rate_limited");
     static final List<String> MAIL_RECIPIENTS = List.of("user", "security_contact");
+    /** The CAEP events Bastion hands to Keycloak's Shared Signals transmitter. */
+    static final List<String> SSF_EVENTS = List.of("session_revoked", "credential_change");
 
     private BastionMetrics() {
     }
@@ -40,6 +42,8 @@ public final class BastionMetrics {
         for (String outcome : STEP_UP_OUTCOMES) stepUpCounter(realm, outcome);
         backchannelFailures(realm);
         for (String recipient : MAIL_RECIPIENTS) mailFailures(realm, recipient);
+        for (String event : SSF_EVENTS) ssfQueued(realm, event);
+        ssfFailures(realm);
         guard(realm, "impersonate", "allowed");
         guard(realm, "update_policy", "allowed");
     }
@@ -92,6 +96,20 @@ public final class BastionMetrics {
     /** {@code bastion_mail_failures_total{realm,recipient}}: alert and notice emails that could not be sent. */
     public static void mailFailed(String realm, String recipient) {
         mailFailures(realm, recipient).increment();
+    }
+
+    /**
+     * {@code bastion_ssf_sets_total{realm,event}}: Security Event Tokens Bastion queued in Keycloak's transmitter
+     * ({@code session_revoked}, {@code credential_change}); their delivery is counted by the transmitter's own
+     * {@code keycloak_ssf_*} metrics.
+     */
+    public static void ssfQueued(String realm, String event, int count) {
+        if (count > 0) ssfQueued(realm, event).increment(count);
+    }
+
+    /** {@code bastion_ssf_failures_total{realm}}: revocations whose events could not be handed to the transmitter. */
+    public static void ssfFailed(String realm) {
+        ssfFailures(realm).increment();
     }
 
     /** {@code bastion_sweep_failures_total{realm=""}}: session-limit sweeps that failed (the next interval retries). */
@@ -147,6 +165,16 @@ public final class BastionMetrics {
     private static Counter mailFailures(String realm, String recipient) {
         return Counter.builder("bastion.mail.failures").description("Alert and notice emails Bastion could not send")
                 .tag("realm", realm).tag("recipient", recipient).register(Metrics.globalRegistry);
+    }
+
+    private static Counter ssfQueued(String realm, String event) {
+        return Counter.builder("bastion.ssf.sets").description("Shared Signals events Bastion queued in Keycloak's transmitter")
+                .tag("realm", realm).tag("event", event).register(Metrics.globalRegistry);
+    }
+
+    private static Counter ssfFailures(String realm) {
+        return Counter.builder("bastion.ssf.failures").description("Revocations whose Shared Signals events could not be queued")
+                .tag("realm", realm).register(Metrics.globalRegistry);
     }
 
     private static Counter sweepFailures() {

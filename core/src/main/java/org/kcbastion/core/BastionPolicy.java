@@ -36,6 +36,7 @@ public record BastionPolicy(
         Optional<String> securityContact,
         boolean stepUpAllWrites,
         boolean stepUpDenyServiceAccounts,
+        boolean ssfEnabled,
         List<Problem> problems) {
 
     /**
@@ -113,6 +114,7 @@ public record BastionPolicy(
                 // A value that does not parse takes the strict side here: these two switches only ever tighten.
                 r.choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes"),
                 r.choice(PolicyKey.STEP_UP_SERVICE_ACCOUNTS, "allow", "deny"),
+                r.bool(PolicyKey.SSF_ENABLED),
                 r.problems);
     }
 

@@ -2,7 +2,6 @@ package org.kcbastion.core;
 
 import org.keycloak.common.util.Time;
 import org.keycloak.events.Details;
-import org.keycloak.events.EventBuilder;
 import org.keycloak.events.EventType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
@@ -151,10 +150,7 @@ public final class Impersonations {
         audit.putAll(extraDetails);
         forget(session, sessionId);
         session.sessions().removeUserSession(realm, us);
-        EventBuilder event = UserEvents.builder(session, realm);
-        event.event(EventType.LOGOUT).user(userId).session(sessionId).detail(Details.REASON, reason);
-        extraDetails.forEach((k, v) -> event.detail(k, String.valueOf(v)));
-        event.success();
+        UserEvents.sessionEnded(session, realm, userId, sessionId, reason, extraDetails);
         ended(realm, audit);
     }
 

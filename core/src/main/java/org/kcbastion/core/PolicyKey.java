@@ -41,6 +41,9 @@ public enum PolicyKey {
      */
     SESSION_ENFORCE("bastion.session.enforce", "enforce", "Session caps: enforce or report",
             "enforce: sessions end at their cap. report: sessions past their cap are logged, counted and listed in the posture report, and live on."),
+    /** Effective only with Keycloak's experimental {@code ssf} feature and a realm whose SSF transmitter is on. */
+    SSF_ENABLED("bastion.ssf.enabled", "true", "Shared Signals for revocations",
+            "Send CAEP session-revoked and credential-change events for Bastion's revocations to the realm's Shared Signals streams (Keycloak feature ssf)."),
     SECURITY_CONTACT("bastion.securityContact", "", "Security contact email",
             "An address that receives a copy of every security alert."),
     /** {@code privileged}: the catalogue of privileged admin writes needs a step-up; {@code all-writes}: every admin write but containment. */

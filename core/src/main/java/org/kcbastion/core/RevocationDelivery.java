@@ -55,7 +55,7 @@ final class RevocationDelivery {
     }
 
     record Facts(String realmId, String realmName, String userId, SessionRevoker.Request request,
-                 SessionRevoker.Result result, long time, List<String> sessionDigests, List<Delivery> deliveries,
+                 SessionRevoker.Result result, long time, List<String> sessionIds, List<String> sessionDigests, List<Delivery> deliveries,
                  List<String> unsigned, List<Deferred> deferred) {
     }
 
@@ -72,7 +72,10 @@ final class RevocationDelivery {
         BastionMetrics.backchannelFailed(facts.realmName, facts.unsigned.size());
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger(facts.unsigned.size());
+        AtomicInteger setsQueued = new AtomicInteger();
         List<Runnable> work = new ArrayList<>();
+        // First, on this thread: writing the transmitter's outbox rows takes milliseconds and never waits on a receiver.
+        work.add(() -> queueSharedSignals(factory, facts, setsQueued));
         // The first task runs on this thread, the others go to the executor in this order.
         partition(facts.deliveries, DELIVERY_BATCHES)
                 .forEach(batch -> work.add(() -> deliver(factory, facts.realmId, facts.realmName, facts.userId, batch, ok, failed)));
@@ -87,7 +90,7 @@ final class RevocationDelivery {
 
         // The last task to finish writes the audit line: no pool thread blocks waiting for the others.
         AtomicInteger pending = new AtomicInteger(work.size());
-        Runnable finish = () -> SecurityAudit.record("sessions_revoked", facts.realmName, auditDetails(facts, ok.get(), failed.get()));
+        Runnable finish = () -> SecurityAudit.record("sessions_revoked", facts.realmName, auditDetails(facts, ok.get(), failed.get(), setsQueued.get()));
         if (work.isEmpty()) {
             finish.run();
             return;
@@ -114,7 +117,21 @@ final class RevocationDelivery {
         });
     }
 
-    private static Map<String, Object> auditDetails(Facts facts, int ok, int failed) {
+    private static void queueSharedSignals(KeycloakSessionFactory factory, Facts facts, AtomicInteger queued) {
+        SharedSignals.Revocation revocation = new SharedSignals.Revocation(facts.userId, facts.sessionIds,
+                facts.request.trigger(), facts.request.credentialTypes());
+        try {
+            RealmJobs.inRealm(factory, facts.realmId, (s, realm) -> queued.set(SharedSignals.queue(s, realm, revocation).total()));
+        } catch (RuntimeException e) {
+            // The revocation stands; the receivers hear of it when their tokens fail.
+            queued.set(0);
+            BastionMetrics.ssfFailed(facts.realmName);
+            LOG.warnf(e, "Bastion could not queue Shared Signals events for a revocation in realm %s", facts.realmName);
+            SecurityAudit.record("ssf_failed", facts.realmName, Map.of("user_id", facts.userId, "outcome", e.getClass().getSimpleName()));
+        }
+    }
+
+    private static Map<String, Object> auditDetails(Facts facts, int ok, int failed, int setsQueued) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("trigger", facts.request.trigger());
         d.put("admin", facts.request.adminUsername());
@@ -125,6 +142,7 @@ final class RevocationDelivery {
         d.put("removed_after_commit", facts.deferred.size());
         d.put("backchannel_ok", ok);
         d.put("backchannel_failed", failed);
+        d.put("sets_queued", setsQueued);
         d.put("sessions", facts.sessionDigests);
         return d;
     }

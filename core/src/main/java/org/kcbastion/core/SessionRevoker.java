@@ -38,8 +38,19 @@ public final class SessionRevoker {
     /** Sessions removed inside the admin's transaction; the rest follow right after commit. */
     static final int IN_TRANSACTION_REMOVALS = 25;
 
-    /** Why and by whom. {@code change} is a message key of the alert email (e.g. {@code bastionChangePasswordReset}). */
-    public record Request(String trigger, String change, String adminUsername, String adminIp, boolean sendAlert) {
+    /**
+     * Why and by whom. {@code change} is a message key of the alert email (e.g. {@code bastionChangePasswordReset});
+     * {@code credentialTypes} the Keycloak credential types that changed, empty when none did.
+     */
+    public record Request(String trigger, String change, String adminUsername, String adminIp, boolean sendAlert,
+                          List<String> credentialTypes) {
+        public Request {
+            credentialTypes = credentialTypes == null ? List.of() : List.copyOf(credentialTypes);
+        }
+
+        public Request(String trigger, String change, String adminUsername, String adminIp, boolean sendAlert) {
+            this(trigger, change, adminUsername, adminIp, sendAlert, List.of());
+        }
     }
 
     /** What was revoked in the transaction; back-channel results arrive later in the audit log. */
@@ -109,19 +120,12 @@ public final class SessionRevoker {
 
         Result result = new Result(online.size(), offline.size(), deliveries.size());
         RevocationDelivery.Facts facts = new RevocationDelivery.Facts(realm.getId(), realm.getName(), user.getId(), request, result, Time.currentTime(),
-                sessionDigests, List.copyOf(deliveries.values()), unsigned, deferred);
+                List.copyOf(digestById.keySet()), sessionDigests, List.copyOf(deliveries.values()), unsigned, deferred);
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         ExecutorService executor = AfterCommit.executor(session);
         AfterCommit.run(session, () -> RevocationDelivery.afterCommit(factory, executor, facts));
         return result;
     }
-
-
-
-
-
-
-
 
     private static boolean hasPairwiseSubject(ClientModel client) {
         return client.getProtocolMappersStream().anyMatch(m -> m.getProtocolMapper() != null

@@ -2,6 +2,7 @@ package org.kcbastion.events;
 
 import org.kcbastion.core.AdminPaths;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,7 +12,20 @@ import java.util.regex.Pattern;
  * an AdminEvent ({@code users/{id}/...}) or of a request ({@code /admin/realms/{realm}/users/{id}/...}), in every
  * spelling Keycloak routes to the same endpoint ({@link AdminPaths}).
  */
-record CredentialChange(String trigger, String change, String realm, String userId) {
+record CredentialChange(String trigger, String change, String realm, String userId, List<String> credentialTypes) {
+
+    CredentialChange {
+        credentialTypes = List.copyOf(credentialTypes);
+    }
+
+    CredentialChange(String trigger, String change, String realm, String userId) {
+        this(trigger, change, realm, userId, RESET_PASSWORD.equals(trigger) ? List.of("password") : List.of());
+    }
+
+    /** The credential types that changed, as far as the request told (for the Shared Signals credential-change). */
+    CredentialChange withCredentialTypes(List<String> types) {
+        return new CredentialChange(trigger, change, realm, userId, types);
+    }
 
     static final String RESET_PASSWORD = "reset_password";
     static final String CREDENTIALS_SET = "credentials_set";

@@ -16,6 +16,8 @@ import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +35,8 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
 
     static final String CREDENTIALS_IN_BODY = "bastion.credentials-in-body";
     static final String DISABLES_CREDENTIALS = "bastion.disables-credentials";
+    /** The credential types of the body (a {@code List<String>}), for the Shared Signals credential-change. */
+    static final String CREDENTIAL_TYPES = "bastion.credential-types";
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -49,18 +53,31 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
 
         update.ifPresent(ids -> {
             JsonNode credentials = body.path("credentials");
-            if (credentials.isArray() && !credentials.isEmpty()) session.setAttribute(CREDENTIALS_IN_BODY, ids[1]);
+            if (!credentials.isArray() || credentials.isEmpty()) return;
+            session.setAttribute(CREDENTIALS_IN_BODY, ids[1]);
+            List<String> types = new ArrayList<>();
+            for (JsonNode c : credentials) {
+                // Keycloak stores a credential without a type as a password.
+                String type = c.path("type").asText("");
+                if (type.isBlank()) type = "password";
+                if (!types.contains(type)) types.add(type);
+            }
+            session.setAttribute(CREDENTIAL_TYPES, List.copyOf(types));
         });
         disable.ifPresent(ids -> {
             RealmModel realm = session.realms().getRealmByName(ids[0]);
             UserModel user = realm == null ? null : session.users().getUserById(realm, ids[1]);
             if (user == null || !body.isArray()) return;
+            List<String> stored = new ArrayList<>();
             for (JsonNode type : body) {
-                if (type.isTextual() && user.credentialManager().getStoredCredentialsByTypeStream(type.asText()).findAny().isPresent()) {
-                    session.setAttribute(DISABLES_CREDENTIALS, ids[1]);
-                    return;
+                if (type.isTextual() && !stored.contains(type.asText())
+                        && user.credentialManager().getStoredCredentialsByTypeStream(type.asText()).findAny().isPresent()) {
+                    stored.add(type.asText());
                 }
             }
+            if (stored.isEmpty()) return;
+            session.setAttribute(DISABLES_CREDENTIALS, ids[1]);
+            session.setAttribute(CREDENTIAL_TYPES, List.copyOf(stored));
         });
     }
 
@@ -76,8 +93,15 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
             String admin = adminSession == null ? null : adminSession.getUser().getUsername();
             String ip = session.getContext().getConnection() == null ? null : session.getContext().getConnection().getRemoteAddr();
             CredentialChangeRevocation.apply(session, realm, new CredentialChange(CredentialChange.CREDENTIAL_DISABLED,
-                    "bastionChangeCredentialDisabled", realm.getId(), ids[1]), admin, ip);
+                    "bastionChangeCredentialDisabled", realm.getId(), ids[1], typesOf(session)), admin, ip);
         });
+    }
+
+    /** The types the request filter found in the body. */
+    @SuppressWarnings("unchecked")
+    static List<String> typesOf(KeycloakSession session) {
+        List<String> types = session.getAttribute(CREDENTIAL_TYPES, List.class);
+        return types == null ? List.of() : types;
     }
 
     /** Reads the JSON body and puts the bytes back for the endpoint; null when there is none or it is not JSON. */

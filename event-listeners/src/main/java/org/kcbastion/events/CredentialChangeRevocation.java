@@ -28,7 +28,8 @@ final class CredentialChangeRevocation {
         }
         try {
             SessionRevoker.revokeAll(session, realm, user,
-                    new SessionRevoker.Request(change.trigger(), change.change(), adminUsername, adminIp, true));
+                    new SessionRevoker.Request(change.trigger(), change.change(), adminUsername, adminIp, true,
+                            change.credentialTypes()));
         } catch (RuntimeException e) {
             // A credential change must not stand without its revocation: undo both.
             LOG.errorf(e, "Bastion could not revoke the sessions of user %s in realm %s; rolling back the change",

@@ -65,6 +65,8 @@ final class SecurityEventListener implements EventListenerProvider {
         boolean credentialsInBody = path != null
                 && path.equals("users/" + session.getAttribute(CredentialChangeFilter.CREDENTIALS_IN_BODY, String.class));
         CredentialChange.fromAdminEvent(event.getOperationType().name(), path, event.getRealmId(), credentialsInBody)
+                .map(change -> CredentialChange.CREDENTIALS_SET.equals(change.trigger())
+                        ? change.withCredentialTypes(CredentialChangeFilter.typesOf(session)) : change)
                 .ifPresent(change -> {
                     RealmModel realm = session.realms().getRealm(change.realm());
                     if (realm == null) return;

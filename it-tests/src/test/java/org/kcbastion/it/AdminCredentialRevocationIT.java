@@ -149,6 +149,7 @@ class AdminCredentialRevocationIT {
         assertThat(audit.path("offline").asInt()).isEqualTo(1);
         assertThat(audit.path("backchannel_ok").asInt()).isEqualTo(3);
         assertThat(audit.path("backchannel_failed").asInt()).isZero();
+        assertThat(audit.path("sets_queued").asInt()).as("this realm's Shared Signals transmitter is off").isZero();
         assertThat(audit.toString()).as("audit line holds digests, never raw session ids")
                 .doesNotContain(expected.toArray(String[]::new));
         assertThat(audit.path("sessions")).hasSize(3);

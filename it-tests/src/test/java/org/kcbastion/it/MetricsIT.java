@@ -100,7 +100,7 @@ class MetricsIT {
             for (String metric : List.of("bastion_sessions_revoked_total", "bastion_session_limit_reached_total",
                     "bastion_session_limit_would_end_total", "bastion_rate_limited_total", "bastion_impersonations_total",
                     "bastion_step_up_total", "bastion_backchannel_failures_total", "bastion_mail_failures_total",
-                    "bastion_guard_decisions_total")) {
+                    "bastion_guard_decisions_total", "bastion_ssf_sets_total", "bastion_ssf_failures_total")) {
                 assertThat(text).as(metric + " of " + realm.name()).containsPattern("(?m)^" + metric + "\\{[^}]*" + inRealm);
             }
             assertThat(text).containsPattern("(?m)^bastion_step_up_total\\{[^}]*outcome=\"invalid\"[^}]*" + inRealm + "[^}]*} 0\\.0$");

@@ -6,8 +6,6 @@ import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.RealmJobs;
 import org.kcbastion.core.UserEvents;
 import org.kcbastion.core.SecurityAudit;
-import org.keycloak.events.Details;
-import org.keycloak.events.EventType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
@@ -72,13 +70,10 @@ public final class SessionLimitEnforcer {
         if (offline) session.sessions().removeOfflineUserSession(realm, us);
         else session.sessions().removeUserSession(realm, us);
 
-        UserEvents.builder(session, realm).event(EventType.LOGOUT)
-                .user(userId)
-                .session(sessionId)
-                .detail(Details.REASON, impersonation ? Impersonations.END_EXPIRED : REASON)
-                .detail("cap_source", deadline.source())
-                .detail("cap_seconds", String.valueOf(deadline.capSeconds()))
-                .success();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("cap_source", deadline.source());
+        details.put("cap_seconds", deadline.capSeconds());
+        UserEvents.sessionEnded(session, realm, userId, sessionId, impersonation ? Impersonations.END_EXPIRED : REASON, details);
         SecurityAudit.record(REASON, realm.getName(), auditFields(session, us, deadline, where));
         if (impersonation) Impersonations.ended(realm, impersonationAudit);
         BastionMetrics.sessionLimitReached(realm.getName(), deadline.source());

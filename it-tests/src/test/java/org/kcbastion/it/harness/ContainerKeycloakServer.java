@@ -32,7 +32,9 @@ final class ContainerKeycloakServer implements KeycloakServer {
                 .withEnv("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID)
                 .withEnv("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET)
                 .withEnabledMetrics()
-                .withFeaturesEnabled("declarative-ui")
+                .withFeaturesEnabled("declarative-ui", "ssf")
+                .withEnv("KC_SPI_SSF_TRANSMITTER__DEFAULT__OUTBOX_DRAINER_INTERVAL", ProcessKeycloakServer.SSF_OUTBOX_INTERVAL)
+                .withEnv("KC_SPI_SSF_TRANSMITTER__DEFAULT__ALLOW_INSECURE_PUSH_TARGETS", "true")
                 .withProviderLibsFrom(List.of(config.bastionJar().toFile(), config.testProvidersJar().toFile()));
         long launched = System.nanoTime();
         try {

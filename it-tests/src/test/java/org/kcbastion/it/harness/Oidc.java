@@ -68,8 +68,10 @@ public final class Oidc {
     }
 
     /** A client-credentials grant (a service account's token). */
-    public Reply clientCredentials(String clientId, String secret) {
-        return postForm(tokenEndpoint(), clientId, secret, form("grant_type", "client_credentials"));
+    public Reply clientCredentials(String clientId, String secret, String... extra) {
+        Map<String, String> form = form("grant_type", "client_credentials");
+        addPairs(form, extra);
+        return postForm(tokenEndpoint(), clientId, secret, form);
     }
 
     /** A token-exchange grant with the given extra parameters. */

@@ -34,6 +34,8 @@ final class ProcessKeycloakServer extends LaunchedServer {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /** The session-limit sweeper's interval on the test server. */
     static final int SWEEP_INTERVAL_SECONDS = 3;
+    /** How often Keycloak's SSF transmitter drains its push outbox on the test server (Keycloak's default: 30 s). */
+    static final String SSF_OUTBOX_INTERVAL = "500ms";
 
     private final Database database;
     private final Path home;
@@ -65,8 +67,12 @@ final class ProcessKeycloakServer extends LaunchedServer {
                 "--http-management-port=" + managementPort,
                 "--health-enabled=true",
                 "--metrics-enabled=true",
-                // Shows Bastion's policy tab in the admin console (PolicyConsoleIT).
-                "--features=declarative-ui",
+                // declarative-ui shows Bastion's policy tab in the admin console (PolicyConsoleIT); ssf is Keycloak's
+                // Shared Signals transmitter (SharedSignalsIT), which stays idle in realms that do not turn it on.
+                "--features=declarative-ui,ssf",
+                // Push within a second instead of every 30 s, to loopback receivers.
+                "--spi-ssf-transmitter--default--outbox-drainer-interval=" + SSF_OUTBOX_INTERVAL,
+                "--spi-ssf-transmitter--default--allow-insecure-push-targets=true",
                 "--log-level=INFO",
                 // Short sweeps, so a test waits seconds, not the production default of a minute.
                 "--spi-bastion-session-limit--default--sweep-interval=" + SWEEP_INTERVAL_SECONDS));
