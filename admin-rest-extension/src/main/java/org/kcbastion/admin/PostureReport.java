@@ -2,8 +2,8 @@ package org.kcbastion.admin;
 
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionPolicy;
-import org.kcbastion.core.SharedSignals;
 import org.kcbastion.core.Digests;
+import org.kcbastion.core.SharedSignals;
 import org.kcbastion.sessionlimits.OverdueSessions;
 import org.keycloak.common.Profile;
 import org.keycloak.models.ClientModel;

@@ -6,9 +6,9 @@ import jakarta.ws.rs.core.Response;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
-import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RateLimiter;
 import org.kcbastion.core.RateSlots;
+import org.kcbastion.core.Reasons;
 import org.kcbastion.core.StepUp;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
@@ -131,7 +131,7 @@ final class StepUpAuthenticator implements Authenticator {
             context.challenge(page(context, null).createForm(TEMPLATE));
             return;
         }
-        if (reason != null && !reason.isBlank() && !PrivilegedActionGuard.validReason(reason)) {
+        if (reason != null && !reason.isBlank() && !Reasons.valid(reason)) {
             if (!("reason".equals(mode) && freshPage(context, "bastionStepUpReasonInvalid"))) {
                 context.challenge(page(context, "bastionStepUpReasonInvalid").createForm(TEMPLATE));
             }

@@ -2,10 +2,10 @@ package org.kcbastion.sessionlimits;
 
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
-import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RateLimit;
 import org.kcbastion.core.RateLimiter;
 import org.kcbastion.core.RateSlots;
+import org.kcbastion.core.Reasons;
 import org.keycloak.models.SingleUseObjectProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -109,7 +109,7 @@ public class HotPathBenchmark {
 
     @Benchmark
     public boolean reasonCheck() {
-        return PrivilegedActionGuard.validReason("INC-4711 customer cannot see invoices");
+        return Reasons.valid("INC-4711 customer cannot see invoices");
     }
 
     /** One granted impersonation attempt: a permit from each of the three scopes (first free slot each). */

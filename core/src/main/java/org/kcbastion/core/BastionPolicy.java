@@ -3,12 +3,10 @@ package org.kcbastion.core;
 import org.keycloak.models.RealmModel;
 import org.keycloak.utils.EmailValidationUtil;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -74,7 +72,7 @@ public record BastionPolicy(
         }
 
         public static Lifetimes read(Function<String, String> attributes) {
-            Reader r = new Reader(attributes);
+            PolicyReader r = new PolicyReader(attributes);
             return new Lifetimes(r.sessionCap(PolicyKey.SESSION_MAX_SECONDS), r.sessionCap(PolicyKey.SESSION_REMEMBER_ME_MAX_SECONDS),
                     r.sessionCap(PolicyKey.SESSION_OFFLINE_MAX_SECONDS), r.impersonationMaxSession(), r.reportOnly());
         }
@@ -85,7 +83,12 @@ public record BastionPolicy(
      * else of the policy.
      */
     public static boolean stepUpAllWrites(RealmModel realm) {
-        return new Reader(realm::getAttribute).choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes");
+        return new PolicyReader(realm::getAttribute).choice(PolicyKey.STEP_UP_SCOPE, "privileged", "all-writes");
+    }
+
+    /** Only {@code bastion.ssf.enabled}, read as {@link #read} reads it (the sweeper asks it per ended session). */
+    public static boolean ssfEnabled(RealmModel realm) {
+        return new PolicyReader(realm::getAttribute).bool(PolicyKey.SSF_ENABLED);
     }
 
     public Lifetimes lifetimes() {
@@ -95,7 +98,7 @@ public record BastionPolicy(
 
     /** Reads the policy through {@code attributes} (attribute name to raw value, null when unset). */
     public static BastionPolicy read(Function<String, String> attributes) {
-        Reader r = new Reader(attributes);
+        PolicyReader r = new PolicyReader(attributes);
         return new BastionPolicy(
                 r.seconds(PolicyKey.STEP_UP_MAX_AGE_SECONDS, 10, 3600),
                 r.seconds(PolicyKey.STEP_UP_WRITES_MAX_AGE_SECONDS, 10, 7200),
@@ -189,109 +192,10 @@ public record BastionPolicy(
         }
         // Keycloak's own email check, and no control or separator character anywhere: the address lands in mail
         // headers and in audit lines.
-        if (!PrivilegedActionGuard.printable(address) || address.codePoints().anyMatch(Character::isWhitespace)
+        if (!Reasons.printable(address) || address.codePoints().anyMatch(Character::isWhitespace)
                 || !EMAIL.matcher(address).matches() || address.length() > 254 || !EmailValidationUtil.isValidEmail(address)) {
             throw new IllegalArgumentException("'" + address + "' is not an email address");
         }
         return Optional.of(address);
-    }
-
-    private static final class Reader {
-        private final Function<String, String> attributes;
-        private final List<Problem> problems = new ArrayList<>();
-
-        Reader(Function<String, String> attributes) {
-            this.attributes = attributes;
-        }
-
-        <T> T value(PolicyKey key, Function<String, T> parser) {
-            String raw = attributes.apply(key.attribute());
-            if (raw != null && !raw.isBlank()) {
-                try {
-                    // strip(), not trim(): trim() would drop a trailing NUL and let it through to the stored value.
-                    return parser.apply(raw.strip());
-                } catch (IllegalArgumentException e) {
-                    problems.add(new Problem(key, raw, e.getMessage(), key.defaultValue()));
-                }
-            }
-            return parser.apply(key.defaultValue());
-        }
-
-        /** {@code strict} when the value is {@code strict}, or when it is set but neither of the two. */
-        boolean choice(PolicyKey key, String loose, String strict) {
-            String raw = attributes.apply(key.attribute());
-            if (raw == null || raw.isBlank()) return false;
-            String value = raw.strip().toLowerCase(Locale.ROOT);
-            if (value.equals(loose)) return false;
-            if (value.equals(strict)) return true;
-            problems.add(new Problem(key, raw, "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)", strict));
-            return true;
-        }
-
-        /**
-         * A switch whose default is the safe side: only the exact opposite word ({@code true} or {@code false}, as
-         * written) changes it; anything else keeps the default and is reported.
-         */
-        boolean bool(PolicyKey key) {
-            boolean safe = Boolean.parseBoolean(key.defaultValue());
-            String raw = attributes.apply(key.attribute());
-            if (raw == null || raw.isBlank()) return safe;
-            String value = raw.strip();
-            if (value.equals(String.valueOf(!safe))) return !safe;
-            if (!value.equals(String.valueOf(safe))) {
-                problems.add(new Problem(key, raw, "'" + value + "' is not exactly " + !safe + " (" + safe + " applies)", String.valueOf(safe)));
-            }
-            return safe;
-        }
-
-        /** The realm, remember-me and offline caps: 60 s up to 366 days. */
-        int sessionCap(PolicyKey key) {
-            return seconds(key, MIN_CAP_SECONDS, ONE_YEAR);
-        }
-
-        /**
-         * {@code bastion.session.enforce}: only the exact word {@code report} (any case) stops caps from ending
-         * sessions; anything else but {@code enforce} is reported and enforces.
-         */
-        boolean reportOnly() {
-            String raw = attributes.apply(PolicyKey.SESSION_ENFORCE.attribute());
-            if (raw == null || raw.isBlank()) return false;
-            String value = raw.strip().toLowerCase(Locale.ROOT);
-            if (value.equals("report")) return true;
-            if (!value.equals("enforce")) {
-                problems.add(new Problem(PolicyKey.SESSION_ENFORCE, raw, "'" + raw.strip() + "' is not enforce or report (enforce applies)", "enforce"));
-            }
-            return false;
-        }
-
-        int impersonationMaxSession() {
-            return seconds(PolicyKey.IMPERSONATION_MAX_SESSION_SECONDS, 60, 86400);
-        }
-
-        /**
-         * A number of seconds in {@code min..max}. Out of range it is clamped toward the strict side (below the floor:
-         * the floor; above the ceiling: the ceiling); a value that is not a number is read as the floor, the
-         * strictest sensible reading. Either way it is reported.
-         */
-        int seconds(PolicyKey key, int min, int max) {
-            String raw = attributes.apply(key.attribute());
-            if (raw == null || raw.isBlank()) return Integer.parseInt(key.defaultValue());
-            String text = raw.strip();
-            long v;
-            try {
-                v = Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                problems.add(new Problem(key, raw, "'" + text + "' is not a whole number of seconds (the floor, " + min
-                        + ", applies)", String.valueOf(min)));
-                return min;
-            }
-            if (v < min || v > max) {
-                int clamped = v < min ? min : max;
-                problems.add(new Problem(key, raw, v + " is outside " + min + ".." + max + " seconds (" + clamped + " applies)",
-                        String.valueOf(clamped)));
-                return clamped;
-            }
-            return (int) v;
-        }
     }
 }

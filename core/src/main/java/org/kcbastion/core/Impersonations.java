@@ -112,7 +112,7 @@ public final class Impersonations {
     public static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
                               String error, String rawReason, String clientIp) {
         // A refused reason is whatever the caller sent: keep it, but never as raw control or separator characters.
-        String reason = PrivilegedActionGuard.escapeReason(rawReason);
+        String reason = Reasons.escape(rawReason);
         UserEvents.builder(session, realm).event(EventType.IMPERSONATE_ERROR)
                 .user(target == null ? null : target.getId())
                 .detail(Details.IMPERSONATOR_REALM, adminRealm == null ? null : adminRealm.getName())

@@ -2,13 +2,10 @@ package org.kcbastion.core;
 
 import jakarta.ws.rs.core.Response;
 import org.keycloak.common.util.Time;
-import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
-import org.keycloak.models.utils.RoleUtils;
 import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 import org.keycloak.services.resources.admin.fgap.AdminPermissions;
@@ -27,7 +24,6 @@ import java.util.function.Predicate;
  */
 public final class PrivilegedActionGuard {
 
-    public static final int MAX_REASON_LENGTH = 200;
     public static final String REASON_HEADER = "X-Bastion-Reason";
 
     public enum Action {
@@ -132,7 +128,7 @@ public final class PrivilegedActionGuard {
         // Containment never waits for a step-up: incident response must be fast.
         if (request.action() == Action.REVOKE_SESSIONS) return Decision.allow(null, null);
         if (request.action() == Action.IMPERSONATE) {
-            Optional<String> protectedBy = protectedRole(realm, policy, request.target());
+            Optional<String> protectedBy = ProtectedTargets.protectedRole(realm, policy, request.target());
             if (protectedBy.isPresent()) {
                 return Decision.deny(403, "protected_target", "This user holds the protected role " + protectedBy.get()
                         + " and cannot be impersonated.");
@@ -174,11 +170,11 @@ public final class PrivilegedActionGuard {
             }
         }
 
-        String reason = request.reason() == null ? null : trimSpaces(request.reason());
+        String reason = request.reason() == null ? null : Reasons.trimSpaces(request.reason());
         if (reason != null && reason.isEmpty()) reason = null;
         if (reason == null && adminSession != null) reason = adminSession.getNote(StepUp.REASON_NOTE);
-        if (reason != null && (reason.length() > MAX_REASON_LENGTH || !printable(reason))) {
-            return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + MAX_REASON_LENGTH + " characters.");
+        if (reason != null && (reason.length() > Reasons.MAX_LENGTH || !Reasons.printable(reason))) {
+            return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + Reasons.MAX_LENGTH + " characters.");
         }
         if (reason == null && request.action() == Action.IMPERSONATE && policy.impersonationRequireReason()) {
             return Decision.deny(400, "reason_required", "Give a reason (a ticket number) at " + stepUpUrl(session, admin.getRealm())
@@ -222,84 +218,6 @@ public final class PrivilegedActionGuard {
             case UPDATE_POLICY -> permissions.realm().canManageRealm();
             case PRIVILEGED_WRITE -> request.permission() == null || request.permission().test(permissions);
         };
-    }
-
-    /** The role that protects {@code target}: any admin role, or a role named in the policy. */
-    static Optional<String> protectedRole(RealmModel realm, BastionPolicy policy, UserModel target) {
-        if (target == null) return Optional.empty();
-        for (RoleModel role : RoleUtils.getDeepUserRoleMappings(target)) {
-            String name = roleName(role);
-            if (isAdminRole(realm, role) || policy.impersonationProtectedRoles().contains(name)
-                    || (!role.isClientRole() && policy.impersonationProtectedRoles().contains(role.getName()))) {
-                return Optional.of(name);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** A realm role by its name; a client role as {@code clientId/role}. */
-    static String roleName(RoleModel role) {
-        if (role.isClientRole() && role.getContainer() instanceof ClientModel client) {
-            return client.getClientId() + "/" + role.getName();
-        }
-        return role.getName();
-    }
-
-    /** Roles of the realm's admin client, and in master also the other realms' admin clients and the admin roles. */
-    static boolean isAdminRole(RealmModel realm, RoleModel role) {
-        if (role.isClientRole() && role.getContainer() instanceof ClientModel client) {
-            String id = client.getClientId();
-            return id.equals("realm-management") || (realm.getName().equals("master") && id.endsWith("-realm"));
-        }
-        return realm.getName().equals("master") && (role.getName().equals("admin") || role.getName().equals("create-realm"));
-    }
-
-    /** A reason as it may be stored: trimmed, at most {@value #MAX_REASON_LENGTH} printable characters. */
-    public static boolean validReason(String text) {
-        if (text == null) return false;
-        String trimmed = trimSpaces(text);
-        return !trimmed.isEmpty() && trimmed.length() <= MAX_REASON_LENGTH && printable(trimmed);
-    }
-
-    /**
-     * Only plain spaces are trimmed: {@link String#strip()} would also drop separators such as U+2028 at either end,
-     * and a reason that carries one is refused rather than silently repaired.
-     */
-    static String trimSpaces(String text) {
-        int from = 0;
-        int to = text.length();
-        while (from < to && text.charAt(from) == ' ') from++;
-        while (to > from && text.charAt(to - 1) == ' ') to--;
-        return text.substring(from, to);
-    }
-
-    /**
-     * No control (C0, C1: NUL, NEL U+0085), format (bidi overrides such as U+202E), line or paragraph separator
-     * (U+2028, U+2029) or unassigned character: any of them can break a line-based log consumer or disguise text.
-     */
-    public static boolean printable(String text) {
-        return text.codePoints().noneMatch(PrivilegedActionGuard::unprintable);
-    }
-
-    private static boolean unprintable(int c) {
-        int type = Character.getType(c);
-        return Character.isISOControl(c) || type == Character.FORMAT || type == Character.UNASSIGNED
-                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-                || type == Character.SURROGATE || type == Character.PRIVATE_USE;
-    }
-
-    /**
-     * A refused reason as it may be recorded: every character {@link #printable} refuses written as a backslash, u and four hex digits,
-     * cut to {@value #MAX_REASON_LENGTH} characters.
-     */
-    public static String escapeReason(String reason) {
-        if (reason == null) return null;
-        StringBuilder out = new StringBuilder();
-        reason.codePoints().forEach(c -> {
-            if (unprintable(c)) out.append("\\".concat(String.format("u%04X", c)));
-            else out.appendCodePoint(c);
-        });
-        return out.length() <= MAX_REASON_LENGTH ? out.toString() : out.substring(0, MAX_REASON_LENGTH) + "...";
     }
 
     /**

@@ -88,7 +88,7 @@ public final class SharedSignals {
      * delivered once that transaction commits.
      */
     public static Queued queue(KeycloakSession session, RealmModel realm, Revocation revocation) {
-        if (!CLASSES_PRESENT || !BastionPolicy.from(realm).ssfEnabled()) return Queued.NONE;
+        if (!CLASSES_PRESENT || !BastionPolicy.ssfEnabled(realm)) return Queued.NONE;
         Queued queued = SsfTransmitterBridge.queue(session, realm, revocation);
         BastionMetrics.ssfQueued(realm.getName(), "session_revoked", queued.sessionRevoked());
         BastionMetrics.ssfQueued(realm.getName(), "credential_change", queued.credentialChange());
@@ -100,7 +100,7 @@ public final class SharedSignals {
      * on Bastion's executor. A failure is logged and counted; it never touches the caller's work.
      */
     public static void queueAfterCommit(KeycloakSession session, RealmModel realm, Revocation revocation) {
-        if (!CLASSES_PRESENT) return;
+        if (!active(session, realm)) return;
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         String realmId = realm.getId();
         String realmName = realm.getName();
@@ -112,6 +112,11 @@ public final class SharedSignals {
                 LOG.warnf(e, "Bastion could not queue Shared Signals events for an ended session in realm %s", realmName);
             }
         });
+    }
+
+    /** Cheap: whether anything could be queued for {@code realm} (feature on, realm's transmitter on, policy on). */
+    public static boolean active(KeycloakSession session, RealmModel realm) {
+        return CLASSES_PRESENT && BastionPolicy.ssfEnabled(realm) && SsfTransmitterBridge.transmitterOn(session, realm);
     }
 
     /**
@@ -127,7 +132,7 @@ public final class SharedSignals {
     }
 
     public static Status status(KeycloakSession session, RealmModel realm) {
-        boolean policyOn = BastionPolicy.from(realm).ssfEnabled();
+        boolean policyOn = BastionPolicy.ssfEnabled(realm);
         if (!CLASSES_PRESENT) return new Status(false, false, policyOn, 0);
         return SsfTransmitterBridge.status(session, realm, policyOn);
     }

@@ -91,6 +91,10 @@ final class SsfTransmitterBridge {
         return new SharedSignals.Queued(revoked, changed);
     }
 
+    static boolean transmitterOn(KeycloakSession session, RealmModel realm) {
+        return Ssf.isTransmitterEnabled(realm) && session.getProvider(SsfTransmitterProvider.class) != null;
+    }
+
     static SharedSignals.Status status(KeycloakSession session, RealmModel realm, boolean policyOn) {
         SsfTransmitterProvider transmitter = session.getProvider(SsfTransmitterProvider.class);
         if (transmitter == null) return new SharedSignals.Status(false, false, policyOn, 0);

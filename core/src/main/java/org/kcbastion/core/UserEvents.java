@@ -32,7 +32,7 @@ public final class UserEvents {
                 .detail(Details.REASON, reason);
         details.forEach((k, v) -> event.detail(k, String.valueOf(v)));
         event.success();
-        if (userId != null && !SharedSignals.onRequest(session)) {
+        if (userId != null && SharedSignals.active(session, realm) && !SharedSignals.onRequest(session)) {
             SharedSignals.queueAfterCommit(session, realm, SharedSignals.Revocation.byPolicy(userId, List.of(sessionId), reason));
         }
     }

@@ -15,29 +15,20 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.Ports;
 import org.kcbastion.it.harness.SetReceiver;
+import org.kcbastion.it.harness.SsfReceivers;
 import org.kcbastion.it.harness.TestRealm;
-import org.keycloak.admin.client.CreatedResponseUtil;
 import org.keycloak.admin.client.resource.UserResource;
-import org.keycloak.representations.idm.ClientRepresentation;
-import org.keycloak.representations.idm.ClientScopeRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
-import jakarta.ws.rs.core.Response;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,18 +47,11 @@ class SharedSignalsIT {
     /** The bound: SETs at the receiver within 2 s of the admin call's return. */
     static final Duration WITHIN = Duration.ofSeconds(2);
     static final Duration AUDIT = Duration.ofSeconds(20);
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    /** A receiver client and its stream; {@code issuer} is the {@code iss} the stream was created with. */
-    record Receiver(String uuid, String clientId, String secret, String streamId, String issuer) {
-        String audience() {
-            return clientId + "/" + streamId;
-        }
-    }
+    static final List<String> EVENTS = List.of(SetReceiver.SESSION_REVOKED, SetReceiver.CREDENTIAL_CHANGE);
 
     static SetReceiver pushEndpoint;
-    static Receiver push;
-    static Receiver poll;
+    static SsfReceivers.Receiver push;
+    static SsfReceivers.Receiver poll;
     static TestRealm.Client app;
 
     @BeforeAll
@@ -80,9 +64,9 @@ class SharedSignalsIT {
         realm.admin().update(rep);
         app = realm.createClient("ssf-app");
         pushEndpoint = new SetReceiver();
-        push = receiver(realm, "rcv-push", Map.of("method", "urn:ietf:rfc:8935", "endpoint_url", pushEndpoint.url(),
-                "authorization_header", "Bearer push-secret"));
-        poll = receiver(realm, "rcv-poll", Map.of("method", "urn:ietf:rfc:8936"));
+        push = SsfReceivers.create(realm, "rcv-push", Map.of("method", SsfReceivers.PUSH, "endpoint_url", pushEndpoint.url(),
+                "authorization_header", "Bearer push-secret"), EVENTS);
+        poll = SsfReceivers.create(realm, "rcv-poll", Map.of("method", SsfReceivers.POLL), EVENTS);
     }
 
     @AfterAll
@@ -90,117 +74,16 @@ class SharedSignalsIT {
         if (pushEndpoint != null) pushEndpoint.close();
     }
 
-    /** A confidential receiver client with its service account, both SSF scopes and one stream. */
-    static Receiver receiver(TestRealm realm, String clientId, Map<String, String> delivery) {
-        ClientRepresentation c = new ClientRepresentation();
-        c.setClientId(clientId);
-        c.setProtocol("openid-connect");
-        c.setPublicClient(false);
-        c.setSecret("secret-" + UUID.randomUUID());
-        c.setStandardFlowEnabled(false);
-        c.setServiceAccountsEnabled(true);
-        Map<String, String> attributes = new HashMap<>(Map.of("ssf.enabled", "true"));
-        if (delivery.containsKey("endpoint_url")) attributes.put("ssf.validPushUrls", delivery.get("endpoint_url"));
-        c.setAttributes(attributes);
-        String uuid;
-        try (Response r = realm.admin().clients().create(c)) {
-            uuid = CreatedResponseUtil.getCreatedId(r);
-        }
-        for (String scope : List.of("ssf.read", "ssf.manage")) {
-            realm.admin().clients().get(uuid).addOptionalClientScope(scopeId(realm, scope));
-        }
-        Map<String, Object> stream = Map.of("delivery", delivery, "description", "SharedSignalsIT " + clientId,
-                "events_requested", List.of(SetReceiver.SESSION_REVOKED, SetReceiver.CREDENTIAL_CHANGE));
-        Oidc.Reply created = call(realm, token(realm, clientId, c.getSecret()), "POST", "/ssf/transmitter/streams", json(stream));
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        assertThat(created.json().path("events_delivered").toString())
-                .contains(SetReceiver.SESSION_REVOKED).contains(SetReceiver.CREDENTIAL_CHANGE);
-        return new Receiver(uuid, clientId, c.getSecret(), created.text("stream_id"), created.text("iss"));
-    }
-
-    /**
-     * The receiver subscribes the user to its stream, as an app does for the users it federates; the subject's issuer
-     * is the realm's token issuer ({@code iss} of the user's tokens).
-     */
-    static void subscribe(TestRealm realm, TestRealm.User user, Receiver... receivers) {
-        String tokenIssuer = realm.server().baseUrl() + "/realms/" + realm.name();
-        for (Receiver r : receivers.length == 0 ? new Receiver[]{push, poll} : receivers) {
-            Map<String, Object> body = Map.of("stream_id", r.streamId(), "verified", true,
-                    "subject", Map.of("format", "iss_sub", "iss", tokenIssuer, "sub", user.id()));
-            Oidc.Reply added = call(realm, token(realm, r.clientId(), r.secret()), "POST", "/ssf/transmitter/subjects/add", json(body));
-            assertThat(added.status()).as(added.body()).isEqualTo(200);
-        }
-    }
-
-    /** Keycloak creates the SSF scopes with a realm that starts with its transmitter on; this one was turned on later. */
-    static String scopeId(TestRealm realm, String name) {
-        Optional<String> existing = realm.admin().clientScopes().findAll().stream()
-                .filter(s -> name.equals(s.getName())).map(ClientScopeRepresentation::getId).findFirst();
-        if (existing.isPresent()) return existing.get();
-        ClientScopeRepresentation scope = new ClientScopeRepresentation();
-        scope.setName(name);
-        scope.setProtocol("openid-connect");
-        try (Response r = realm.admin().clientScopes().create(scope)) {
-            return CreatedResponseUtil.getCreatedId(r);
-        }
-    }
-
-    static String token(TestRealm realm, String clientId, String secret) {
-        Oidc.Reply t = realm.oidc().clientCredentials(clientId, secret, "scope", "ssf.manage ssf.read");
-        assertThat(t.status()).as(t.body()).isEqualTo(200);
-        return t.text("access_token");
-    }
-
-    static Oidc.Reply call(TestRealm realm, String token, String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(realm.server().baseUrl() + "/realms/" + realm.name() + path))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        }
-        try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Oidc.Reply(r.statusCode(), Oidc.parse(r.body()), r.body());
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    static String json(Object value) {
-        try {
-            return org.keycloak.util.JsonSerialization.writeValueAsString(value);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
+    /** Both receivers (or the given ones) subscribe the user, as an app does for the users it federates. */
+    static void subscribe(TestRealm realm, TestRealm.User user, SsfReceivers.Receiver... receivers) {
+        for (SsfReceivers.Receiver r : receivers.length == 0 ? new SsfReceivers.Receiver[]{push, poll} : receivers) {
+            SsfReceivers.subscribe(realm, user.id(), r);
         }
     }
 
     /** The SETs the push receiver got for {@code userId} of {@code type}. */
     static List<SetReceiver.Set> pushed(String userId, String type) {
         return pushEndpoint.received().stream().filter(s -> type.equals(s.eventType()) && userId.equals(s.userId())).toList();
-    }
-
-    /** Everything queued for the poll receiver now (RFC 8936, returnImmediately), acknowledged so it is not sent again. */
-    static List<SetReceiver.Set> polled(TestRealm realm) {
-        String path = "/ssf/transmitter/receivers/" + poll.clientId() + "/streams/" + poll.streamId() + "/poll";
-        String token = token(realm, poll.clientId(), poll.secret());
-        Oidc.Reply r = call(realm, token, "POST", path, json(Map.of("maxEvents", 100, "returnImmediately", true)));
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        List<SetReceiver.Set> sets = new ArrayList<>();
-        List<String> ack = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = r.json().path("sets").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            sets.add(SetReceiver.Set.parse(e.getValue().asText(), null));
-            ack.add(e.getKey());
-        }
-        if (!ack.isEmpty()) {
-            Oidc.Reply acked = call(realm, token, "POST", path, json(Map.of("maxEvents", 0, "returnImmediately", true, "ack", ack)));
-            assertThat(acked.status()).as(acked.body()).isEqualTo(200);
-        }
-        return sets;
     }
 
     /** A user with {@code online} password-grant sessions and one offline session; returns their session ids. */
@@ -229,7 +112,7 @@ class SharedSignalsIT {
     }
 
     /** Signed by the realm's key, from the issuer the receiver pinned when it created its stream, to its audience. */
-    static void assertFromTransmitter(TestRealm realm, SetReceiver.Set set, Receiver receiver) {
+    static void assertFromTransmitter(TestRealm realm, SetReceiver.Set set, SsfReceivers.Receiver receiver) {
         String jwks = realm.server().baseUrl() + "/realms/" + realm.name() + "/protocol/openid-connect/certs";
         assertThat(set.header().path("typ").asText()).isEqualTo("secevent+jwt");
         assertThat(SetReceiver.verify(set, jwks)).as("signature of %s against the realm's JWKS", set.eventType()).isTrue();
@@ -238,11 +121,15 @@ class SharedSignalsIT {
     }
 
     static CredentialRepresentation newPassword() {
-        CredentialRepresentation c = new CredentialRepresentation();
-        c.setType(CredentialRepresentation.PASSWORD);
-        c.setValue("Brand-New-Pass-" + System.nanoTime());
-        c.setTemporary(false);
-        return c;
+        return AdminCredentialRevocationIT.newPassword(false);
+    }
+
+    /** Waits (at most {@link #WITHIN}) until the push receiver holds at least one SET of {@code type} for the user. */
+    static List<SetReceiver.Set> awaitPushed(String what, String userId, String type) {
+        return Poll.until(what, WITHIN, () -> {
+            List<SetReceiver.Set> sets = pushed(userId, type);
+            return sets.isEmpty() ? Optional.empty() : Optional.of(sets);
+        });
     }
 
     @Nested
@@ -273,10 +160,7 @@ class SharedSignalsIT {
             }
 
             // Keycloak sends the reset's credential-change itself (in the admin's transaction): exactly one, no duplicate.
-            List<SetReceiver.Set> changed = Poll.until("Keycloak's credential-change", WITHIN, () -> {
-                List<SetReceiver.Set> sets = pushed(user.id(), SetReceiver.CREDENTIAL_CHANGE);
-                return sets.isEmpty() ? Optional.empty() : Optional.of(sets);
-            });
+            List<SetReceiver.Set> changed = awaitPushed("Keycloak's credential-change", user.id(), SetReceiver.CREDENTIAL_CHANGE);
             assertThat(changed).hasSize(1);
             assertFromTransmitter(realm, changed.get(0), push);
             assertThat(changed.get(0).event().path("change_type").asText()).isEqualTo("update");
@@ -292,14 +176,14 @@ class SharedSignalsIT {
         @Test
         @DisplayName("poll: the same SETs wait in the poll stream, signed, within 2 s")
         void poll(KeycloakServer server, TestRealm realm) {
-            polled(realm);
+            SsfReceivers.poll(realm, poll);
             TestRealm.User user = realm.createUser("ssf-reset-poll", false);
             List<String> sids = signIn(realm, user, 2);
             realm.admin().users().get(user.id()).resetPassword(newPassword());
 
             List<SetReceiver.Set> received = new ArrayList<>();
             Poll.untilTrue("session-revoked SETs in the poll stream", WITHIN, () -> {
-                received.addAll(polled(realm));
+                received.addAll(SsfReceivers.poll(realm, poll));
                 return received.stream().filter(s -> SetReceiver.SESSION_REVOKED.equals(s.eventType()) && user.id().equals(s.userId()))
                         .map(SetReceiver.Set::sessionId).collect(Collectors.toSet()).containsAll(sids);
             });
@@ -328,10 +212,7 @@ class SharedSignalsIT {
             resource.update(rep);
 
             awaitPushedRevocations(user.id(), sids);
-            List<SetReceiver.Set> changed = Poll.until("Bastion's credential-change", WITHIN, () -> {
-                List<SetReceiver.Set> sets = pushed(user.id(), SetReceiver.CREDENTIAL_CHANGE);
-                return sets.isEmpty() ? Optional.empty() : Optional.of(sets);
-            });
+            List<SetReceiver.Set> changed = awaitPushed("Bastion's credential-change", user.id(), SetReceiver.CREDENTIAL_CHANGE);
             assertThat(changed).hasSize(1);
             assertFromTransmitter(realm, changed.get(0), push);
             assertThat(changed.get(0).event().path("change_type").asText()).isEqualTo("update");
@@ -351,10 +232,7 @@ class SharedSignalsIT {
             realm.admin().users().get(user.id()).disableCredentialType(List.of("otp"));
 
             awaitPushedRevocations(user.id(), List.of(sid));
-            List<SetReceiver.Set> changed = Poll.until("Bastion's credential-change", WITHIN, () -> {
-                List<SetReceiver.Set> sets = pushed(user.id(), SetReceiver.CREDENTIAL_CHANGE);
-                return sets.isEmpty() ? Optional.empty() : Optional.of(sets);
-            });
+            List<SetReceiver.Set> changed = awaitPushed("Bastion's credential-change", user.id(), SetReceiver.CREDENTIAL_CHANGE);
             assertThat(changed).hasSize(1);
             assertThat(changed.get(0).event().path("change_type").asText()).isEqualTo("revoke");
             assertThat(changed.get(0).event().toString()).contains("otp");
@@ -396,10 +274,9 @@ class SharedSignalsIT {
                 String sid = Jwt.claims(p.text("access_token")).path("sid").asText();
                 realm.setClockOffset(3601);
                 AuditLog.await(server, "session_limit_reached", "user_id", user.id(), AUDIT);
-                List<SetReceiver.Set> revoked = Poll.until("session-revoked for the capped session", Duration.ofSeconds(10), () -> {
-                    List<SetReceiver.Set> sets = pushed(user.id(), SetReceiver.SESSION_REVOKED);
-                    return sets.isEmpty() ? Optional.empty() : Optional.of(sets);
-                });
+                // The sweeper runs every 3 s on the test server; the SET follows its commit.
+                List<SetReceiver.Set> revoked = Poll.until("session-revoked for the capped session", Duration.ofSeconds(10),
+                        () -> Optional.of(pushed(user.id(), SetReceiver.SESSION_REVOKED)).filter(sets -> !sets.isEmpty()));
                 assertThat(revoked).extracting(SetReceiver.Set::sessionId).containsExactly(sid);
                 assertFromTransmitter(realm, revoked.get(0), push);
                 assertThat(revoked.get(0).event().path("initiating_entity").asText()).isEqualTo("policy");
@@ -458,8 +335,8 @@ class SharedSignalsIT {
         @DisplayName("SMTP down, back-channel receiver hanging and a third receiver unreachable: the admin call stays fast, the SETs arrive")
         void faults(KeycloakServer server, TestRealm realm) {
             int closedPort = Ports.freeLoopbackPort();
-            Receiver dead = receiver(realm, "rcv-dead", Map.of("method", "urn:ietf:rfc:8935",
-                    "endpoint_url", "http://127.0.0.1:" + closedPort + "/push"));
+            SsfReceivers.Receiver dead = SsfReceivers.create(realm, "rcv-dead", Map.of("method", SsfReceivers.PUSH,
+                    "endpoint_url", "http://127.0.0.1:" + closedPort + "/push"), EVENTS);
             RealmRepresentation rep = realm.admin().toRepresentation();
             Map<String, String> working = new HashMap<>(rep.getSmtpServer());
             Map<String, String> broken = new HashMap<>(working);
@@ -483,9 +360,7 @@ class SharedSignalsIT {
                 realm.backchannel().setMode(BackchannelReceiver.Mode.OK);
                 rep.setSmtpServer(working);
                 realm.admin().update(rep);
-                Oidc.Reply deleted = call(realm, token(realm, dead.clientId(), dead.secret()), "DELETE",
-                        "/ssf/transmitter/streams?stream_id=" + dead.streamId(), null);
-                assertThat(deleted.status()).as(deleted.body()).isIn(200, 204);
+                SsfReceivers.deleteStream(realm, dead);
             }
         }
     }
