@@ -85,7 +85,8 @@ final class BastionRealmResource implements RealmResourceProvider {
                 case "warn" -> "pf-m-orange";
                 default -> "pf-m-green";
             };
-            body.append("<tr class=\"pf-v5-c-table__tr\" data-check=\"").append(esc(c.id())).append("\">").append(TD).append("<code>").append(esc(c.id())).append("</code></td>").append(TD)
+            body.append("<tr class=\"pf-v5-c-table__tr\" data-check=\"").append(esc(c.id())).append("\">")
+                    .append(TD).append("<code>").append(esc(c.id())).append("</code></td>").append(TD)
                     .append(esc(c.severity())).append("</td>").append(TD).append("<span class=\"pf-v5-c-label ").append(color)
                     .append("\"><span class=\"pf-v5-c-label__content\">").append(esc(c.status())).append("</span></span></td>").append(TD)
                     .append(esc(c.detail())).append("</td>").append(TD).append(esc(c.remediation() == null ? "" : c.remediation()))

@@ -3,7 +3,6 @@ package org.kcbastion.admin;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PolicyKey;
 import org.kcbastion.core.PolicyTab;
-import org.keycloak.component.ComponentModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
 

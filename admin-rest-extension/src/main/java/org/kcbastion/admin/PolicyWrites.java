@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import static org.kcbastion.admin.JsonFields.text;
+
 /**
  * What a write through one of Keycloak's own admin endpoints would do to Bastion's policy: which policy attributes it
  * changes (those need the same step-up as {@code PUT bastion/policy}) and whether the values are valid (a bad one is
@@ -127,10 +129,5 @@ final class PolicyWrites {
     /** Role attributes are lists; client and realm attributes are strings. */
     private static JsonNode first(JsonNode value) {
         return value.isArray() ? (value.isEmpty() ? null : value.get(0)) : value;
-    }
-
-    private static String text(JsonNode value) {
-        if (value == null || value.isNull()) return null;
-        return value.isValueNode() ? value.asText() : value.toString();
     }
 }

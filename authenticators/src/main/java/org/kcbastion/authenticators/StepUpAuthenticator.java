@@ -3,27 +3,20 @@ package org.kcbastion.authenticators;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
-import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
 import org.kcbastion.core.BastionPolicy;
-import org.kcbastion.core.RateLimiter;
-import org.kcbastion.core.RateSlots;
 import org.kcbastion.core.Reasons;
 import org.kcbastion.core.StepUp;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.common.util.Time;
-import org.keycloak.events.Errors;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.credential.OTPCredentialModel;
-import org.keycloak.models.UserCredentialModel;
 import org.keycloak.protocol.oidc.endpoints.AuthorizationEndpoint;
 import org.keycloak.services.managers.AuthenticationManager;
-import org.keycloak.services.managers.BruteForceProtector;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,28 +34,6 @@ final class StepUpAuthenticator implements Authenticator {
     static final String STEP_UP_PARAM = "bastion_step_up";
     static final String REQUEST_NOTE = AuthorizationEndpoint.LOGIN_SESSION_NOTE_ADDITIONAL_REQ_PARAMS_PREFIX + STEP_UP_PARAM;
     static final String TEMPLATE = "bastion-step-up.ftl";
-
-    /** Why a step-up attempt failed; {@code counts} marks wrong credentials, which brute-force protection and the limit see. */
-    private enum Failure {
-        INVALID("bastionStepUpInvalid", "invalid_grant", 401, true, Errors.INVALID_USER_CREDENTIALS),
-        NO_SECOND_FACTOR("bastionStepUpNoSecondFactor", "invalid_grant", 400, false, "second_factor_required"),
-        LOCKED("bastionStepUpLocked", "invalid_grant", 400, false, Errors.USER_TEMPORARILY_DISABLED),
-        RATE_LIMITED("bastionStepUpRateLimited", "rate_limited", 429, false, "rate_limited");
-
-        final String message;
-        final String oauthError;
-        final int status;
-        final boolean counts;
-        final String eventError;
-
-        Failure(String message, String oauthError, int status, boolean counts, String eventError) {
-            this.message = message;
-            this.oauthError = oauthError;
-            this.status = status;
-            this.counts = counts;
-            this.eventError = eventError;
-        }
-    }
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
@@ -83,9 +54,9 @@ final class StepUpAuthenticator implements Authenticator {
             return;
         }
         if (freshPage(context, null)) return;
-        if (!hasSecondFactor(context.getUser())) {
-            context.getEvent().user(context.getUser()).error(Failure.NO_SECOND_FACTOR.eventError);
-            context.challenge(page(context, Failure.NO_SECOND_FACTOR.message).createErrorPage(Response.Status.FORBIDDEN));
+        if (!StepUpVerifier.hasSecondFactor(context.getUser())) {
+            context.getEvent().user(context.getUser()).error(StepUpVerifier.Failure.NO_SECOND_FACTOR.eventError);
+            context.challenge(page(context, StepUpVerifier.Failure.NO_SECOND_FACTOR.message).createErrorPage(Response.Status.FORBIDDEN));
             return;
         }
         context.challenge(page(context, null).createForm(TEMPLATE));
@@ -149,7 +120,7 @@ final class StepUpAuthenticator implements Authenticator {
             }
             return;
         }
-        Failure failure = verify(context, form.getFirst("password"), form.getFirst("otp"));
+        StepUpVerifier.Failure failure = StepUpVerifier.verify(context, form.getFirst("password"), form.getFirst("otp"));
         if (failure == null) {
             if (reason != null && !reason.isBlank()) {
                 context.getAuthenticationSession().setUserSessionNote(StepUp.REASON_NOTE, reason.strip());
@@ -157,7 +128,7 @@ final class StepUpAuthenticator implements Authenticator {
             context.success();
             return;
         }
-        Response page = failure == Failure.NO_SECOND_FACTOR
+        Response page = failure == StepUpVerifier.Failure.NO_SECOND_FACTOR
                 ? page(context, failure.message).createErrorPage(Response.Status.FORBIDDEN)
                 : page(context, failure.message).createForm(TEMPLATE);
         if (failure.counts) context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS, page);
@@ -166,7 +137,7 @@ final class StepUpAuthenticator implements Authenticator {
 
     private void directGrant(AuthenticationFlowContext context, MultivaluedMap<String, String> form) {
         String otp = form.getFirst("totp") != null ? form.getFirst("totp") : form.getFirst("otp");
-        Failure failure = verify(context, form.getFirst("password"), otp);
+        StepUpVerifier.Failure failure = StepUpVerifier.verify(context, form.getFirst("password"), otp);
         if (failure == null) {
             context.success();
             return;
@@ -180,66 +151,9 @@ final class StepUpAuthenticator implements Authenticator {
             case RATE_LIMITED -> "Too many failed step-up attempts; try again later";
         });
         Response.ResponseBuilder response = Response.status(failure.status).type(MediaType.APPLICATION_JSON_TYPE).entity(body);
-        if (failure == Failure.RATE_LIMITED) response.header("Retry-After", String.valueOf(retryAfter(context)));
+        if (failure == StepUpVerifier.Failure.RATE_LIMITED) response.header("Retry-After", String.valueOf(StepUpVerifier.retryAfter(context)));
         if (failure.counts) context.failure(AuthenticationFlowError.INVALID_CREDENTIALS, response.build());
         else context.challenge(response.build());
-    }
-
-    /** Null when password and second factor are right (and the step-up is then recorded), else why not. */
-    private Failure verify(AuthenticationFlowContext context, String password, String otp) {
-        KeycloakSession session = context.getSession();
-        RealmModel realm = context.getRealm();
-        UserModel user = context.getUser();
-        context.getEvent().user(user).detail("bastion_step_up", "true");
-        Failure failure = check(context, session, realm, user, password, otp);
-        if (failure == null) {
-            context.getAuthenticationSession().setUserSessionNote(StepUp.NOTE, new StepUp(Time.currentTime(), "password+otp").note());
-            BastionMetrics.stepUp(realm.getName(), "granted");
-            return null;
-        }
-        if (failure.counts) {
-            RateLimiter.Outcome outcome = limiter(session).acquire(Time.currentTime(), java.util.List.of(bucket(realm, user)));
-            if (!outcome.granted()) BastionMetrics.rateLimited(realm.getName(), "step_up");
-        }
-        BastionMetrics.stepUp(realm.getName(), failure.name().toLowerCase(java.util.Locale.ROOT));
-        context.getEvent().error(failure.eventError);
-        return failure;
-    }
-
-    private Failure check(AuthenticationFlowContext context, KeycloakSession session, RealmModel realm, UserModel user,
-                          String password, String otp) {
-        if (!hasSecondFactor(user)) return Failure.NO_SECOND_FACTOR;
-        if (realm.isBruteForceProtected()) {
-            BruteForceProtector protector = session.getProvider(BruteForceProtector.class);
-            if (protector.isPermanentlyLockedOut(session, realm, user) || protector.isTemporarilyDisabled(session, realm, user)) {
-                return Failure.LOCKED;
-            }
-        }
-        if (!limiter(session).available(Time.currentTime(), bucket(realm, user))) return Failure.RATE_LIMITED;
-        if (password == null || otp == null || password.isEmpty() || otp.isBlank()) return Failure.INVALID;
-        if (!user.credentialManager().isValid(UserCredentialModel.password(password))) return Failure.INVALID;
-        String code = otp.strip();
-        boolean otpValid = user.credentialManager().getStoredCredentialsByTypeStream(OTPCredentialModel.TYPE).toList().stream()
-                .anyMatch(c -> user.credentialManager().isValid(new UserCredentialModel(c.getId(), OTPCredentialModel.TYPE, code)));
-        return otpValid ? null : Failure.INVALID;
-    }
-
-    static boolean hasSecondFactor(UserModel user) {
-        return user != null && user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
-    }
-
-    private static RateLimiter limiter(KeycloakSession session) {
-        return new RateLimiter(RateSlots.of(session), BastionKeys.digests(session));
-    }
-
-    /** Failed step-ups share the per-admin impersonation limit of the user's realm. */
-    private static RateLimiter.Bucket bucket(RealmModel realm, UserModel user) {
-        return new RateLimiter.Bucket("step_up", realm.getId() + "/" + user.getId(),
-                BastionPolicy.from(realm).impersonationLimits().perAdmin());
-    }
-
-    private static long retryAfter(AuthenticationFlowContext context) {
-        return RateLimiter.secondsLeftInWindow(Time.currentTime(), BastionPolicy.from(context.getRealm()).impersonationLimits().perAdmin());
     }
 
     private static LoginFormsProvider page(AuthenticationFlowContext context, String error) {

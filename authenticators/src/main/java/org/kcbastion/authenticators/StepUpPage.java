@@ -86,7 +86,7 @@ public final class StepUpPage {
         var credentials = sso.user().credentialManager();
         boolean webAuthn = credentials.getStoredCredentialsByTypeStream("webauthn").findAny().isPresent()
                 || credentials.getStoredCredentialsByTypeStream("webauthn-passwordless").findAny().isPresent();
-        return webAuthn && !StepUpAuthenticator.hasSecondFactor(sso.user());
+        return webAuthn && !StepUpVerifier.hasSecondFactor(sso.user());
     }
 
     private static String browserFlowId(RealmModel realm, ClientModel client) {

@@ -159,7 +159,8 @@ class BadInputIT {
             cases.add(new Case("PUT policy no step-up", "PUT", base + "/bastion/policy", noStepUp, json, bytes("{\"bastion.stepUp.maxAgeSeconds\": 60}"), none, Set.of(401)));
             // Ids
             for (String id : List.of("no-such-id", "..%2F..%2Fmaster", longId, "%FF%FE", "%00", "'%20OR%201=1")) {
-                cases.add(new Case("revoke-sessions id " + abbreviate(id), "POST", base + "/bastion/users/" + id + "/revoke-sessions", manager, null, null, none, Set.of(400, 404)));
+                cases.add(new Case("revoke-sessions id " + abbreviate(id), "POST", base + "/bastion/users/" + id + "/revoke-sessions",
+                        manager, null, null, none, Set.of(400, 404)));
                 cases.add(new Case("DELETE impersonation id " + abbreviate(id), "DELETE", base + "/bastion/impersonations/" + id, manager, null, null, none, Set.of(400, 404)));
                 cases.add(new Case("impersonate id " + abbreviate(id), "POST", base + "/users/" + id + "/impersonation", manager, null, null,
                         Map.of("X-Bastion-Reason", "T-1"), Set.of(400, 404)));

@@ -14,7 +14,6 @@ import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.MasterAdmins;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.TestRealm;
-import org.kcbastion.it.harness.Totp;
 
 import java.net.URI;
 import java.net.URLEncoder;

@@ -696,7 +696,8 @@ class CostBench {
 
                 The servers take turns, one at a time (the other idle), rounds of %d s per operation after a %d s
                 warm-up each; the first server alternates. At least %d rounds, then more until the 95%% interval is
-                within ±5%% of the ratio, at most %d (the interval of a run stopped this way is slightly optimistic). Refresh and offline refresh: 8 client threads, each with its own
+                within ±5%% of the ratio, at most %d (the interval of a run stopped this way is slightly optimistic).
+                Refresh and offline refresh: 8 client threads, each with its own
                 session; login: 4 threads, each a full authorization-code flow (login page, form post, code exchange).
                 The load generator runs on the same 2 cores. Ratio = Bastion / stock per round; interval = mean ± t(0.975)
                 · sd / √rounds.

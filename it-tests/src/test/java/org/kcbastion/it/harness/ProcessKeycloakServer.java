@@ -1,6 +1,5 @@
 package org.kcbastion.it.harness;
 
-import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
