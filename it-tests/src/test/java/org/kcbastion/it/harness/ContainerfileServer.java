@@ -22,12 +22,10 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
     private static final Pattern CMD = Pattern.compile("(?m)^CMD \\[(.+)]$");
     private static final Pattern VERSION = Pattern.compile("(?m)^ARG KEYCLOAK_VERSION=(\\S+)$");
 
-    private final HarnessConfig config;
-    private final String database;
+    private final PostgresDatabase database;
 
-    private ContainerfileServer(Started started, Path log, int http, int management, HarnessConfig config, String database) {
+    private ContainerfileServer(Started started, Path log, int http, int management, PostgresDatabase database) {
         super("containerfile", started.process(), log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, started.seconds());
-        this.config = config;
         this.database = database;
     }
 
@@ -77,8 +75,7 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
         build.addAll(buildOptions(text));
         KeycloakCluster.run(home, config.workDir().resolve("containerfile-build.log"), build);
 
-        String db = "bastion_containerfile_" + System.currentTimeMillis();
-        config.onPostgresServer("CREATE DATABASE " + db);
+        PostgresDatabase db = PostgresDatabase.create(config, "bastion_containerfile");
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
         List<String> start = new ArrayList<>(List.of(kc));
@@ -87,15 +84,15 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
         start.addAll(List.of("--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
                 "--http-management-port=" + management, "--cache-embedded-network-bind-address=127.0.0.1",
                 "--cache-embedded-network-bind-port=" + Ports.freeLoopbackPort()));
-        Map<String, String> env = new java.util.HashMap<>(Map.of("KC_DB_URL", config.dbServerUrl() + db, "KC_DB_USERNAME", config.dbUser(),
+        Map<String, String> env = new java.util.HashMap<>(Map.of("KC_DB_URL", db.jdbcUrl(), "KC_DB_USERNAME", config.dbUser(),
                 KeycloakCluster.HMAC_KEY_ENV, hmacKey));
         if (!config.dbPassword().isEmpty()) env.put("KC_DB_PASSWORD", config.dbPassword());
         Path log = config.workDir().resolve("containerfile.log");
         try {
             Started started = launch("containerfile", home, start, env, log, management);
-            return new ContainerfileServer(started, log, http, management, config, db);
+            return new ContainerfileServer(started, log, http, management, db);
         } catch (AssertionError | RuntimeException e) {
-            config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            db.drop();
             throw e;
         }
     }
@@ -105,7 +102,7 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
         try {
             stop();
         } finally {
-            config.onPostgresServer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            database.drop();
         }
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Keycloak in a distribution copy of its own (dev mode, its own H2 file) that receives realm exports the two ways
@@ -63,21 +62,7 @@ public final class ImportingServer extends LaunchedServer implements AutoCloseab
 
     /** {@code kc.sh import} with the bootstrap admin, so the service account exists from the first database use. */
     private static void run(Path home, Path log, List<String> command) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID);
-        builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET);
-        try {
-            Process p = builder.start();
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                ProcessKeycloakServer.stop(p);
-                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + ProcessKeycloakServer.tail(log, 80));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        LaunchedServer.runToCompletion(home, log, command, Map.of());
     }
 
     @Override

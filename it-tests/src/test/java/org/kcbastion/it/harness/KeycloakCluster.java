@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,11 +48,11 @@ public final class KeycloakCluster implements AutoCloseable {
 
     private final Node a;
     private final Node b;
-    private final String database;
+    private final PostgresDatabase database;
     private final HarnessConfig config;
     private final double formSeconds;
 
-    private KeycloakCluster(Node a, Node b, String database, HarnessConfig config, double formSeconds) {
+    private KeycloakCluster(Node a, Node b, PostgresDatabase database, HarnessConfig config, double formSeconds) {
         this.a = a;
         this.b = b;
         this.database = database;
@@ -84,8 +82,7 @@ public final class KeycloakCluster implements AutoCloseable {
         ProcessKeycloakServer.deleteRecursively(root);
         copyTree(config.keycloakHome(), homeA);
         ProcessKeycloakServer.installProviders(homeA, config);
-        String db = "bastion_cluster_" + System.currentTimeMillis();
-        config.onPostgresServer("CREATE DATABASE " + db);
+        PostgresDatabase db = PostgresDatabase.create(config, "bastion_cluster");
         Node a = null;
         try {
             // Keycloak has no option for it: without validation, requests that draw a connection the database closed
@@ -96,10 +93,10 @@ public final class KeycloakCluster implements AutoCloseable {
             copyTree(homeA, homeB);
             // Node a takes the key from the environment (how a Kubernetes Secret arrives), node b from Keycloak's
             // config keystore (PKCS12): the cross-node tests prove both routes give the same digests.
-            a = launch("a", homeA, root.resolve("node-a.log"), config, db, List.of(), Map.of(HMAC_KEY_ENV, HMAC_KEY));
+            a = launch("a", homeA, root.resolve("node-a.log"), db, List.of(), Map.of(HMAC_KEY_ENV, HMAC_KEY));
             Path keystore = homeB.resolve("conf/bastion-keystore.p12");
             configKeystore(keystore, "kc.spi-events-listener--bastion-security--hmac-key", HMAC_KEY);
-            Node b = launch("b", homeB, root.resolve("node-b.log"), config, db,
+            Node b = launch("b", homeB, root.resolve("node-b.log"), db,
                     List.of("--config-keystore=" + keystore, "--config-keystore-password=" + KEYSTORE_PASSWORD), Map.of());
             awaitView(a, b);
             for (Node n : List.of(a, b)) {
@@ -112,7 +109,7 @@ public final class KeycloakCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (AssertionError | RuntimeException e) {
             if (a != null) a.close();
-            config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            db.drop();
             throw e;
         }
     }
@@ -135,7 +132,7 @@ public final class KeycloakCluster implements AutoCloseable {
         ProcessKeycloakServer.deleteRecursively(homeC);
         copyTree(root.resolve("node-a"), homeC);
         Path log = root.resolve("node-c.log");
-        List<String> command = nodeCommand(homeC, config, database, Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
+        List<String> command = nodeCommand(homeC, database, Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
         try {
             ProcessBuilder builder = new ProcessBuilder(command).directory(homeC.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().remove(HMAC_KEY_ENV);
@@ -172,26 +169,25 @@ public final class KeycloakCluster implements AutoCloseable {
         }
     }
 
-    private static Node launch(String name, Path home, Path log, HarnessConfig config, String db, List<String> keyOptions,
+    private static Node launch(String name, Path home, Path log, PostgresDatabase db, List<String> keyOptions,
                                Map<String, String> env) {
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
-        List<String> command = nodeCommand(home, config, db, http, management, Ports.freeLoopbackPort());
+        List<String> command = nodeCommand(home, db, http, management, Ports.freeLoopbackPort());
         // One key for both nodes: digests and rate-limit slots must agree across the cluster.
         command.addAll(keyOptions);
         LaunchedServer.Started started = LaunchedServer.launch("node " + name, home, command, env, log, management);
         return new Node(name, started.process(), log, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, started.seconds());
     }
 
-    private static List<String> nodeCommand(Path home, HarnessConfig config, String db, int http, int management, int jgroups) {
+    private static List<String> nodeCommand(Path home, PostgresDatabase db, int http, int management, int jgroups) {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized",
                 "--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
                 "--http-management-port=" + management,
-                "--db-url=" + config.dbServerUrl() + db, "--db-username=" + config.dbUser(),
                 "--cache-embedded-network-bind-address=127.0.0.1", "--cache-embedded-network-bind-port=" + jgroups,
                 "--log-level=INFO",
                 "--spi-bastion-session-limit--default--sweep-interval=" + ProcessKeycloakServer.SWEEP_INTERVAL_SECONDS));
-        if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
+        command.addAll(db.connectionOptions());
         return command;
     }
 
@@ -211,18 +207,7 @@ public final class KeycloakCluster implements AutoCloseable {
     }
 
     static void run(Path home, Path log, List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + ProcessKeycloakServer.tail(log, 80));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        LaunchedServer.runToCompletion(home, log, command, Map.of());
     }
 
     static void copyTree(Path from, Path to) {
@@ -239,11 +224,7 @@ public final class KeycloakCluster implements AutoCloseable {
 
     /** A JDBC connection to the cluster's database. */
     public Connection openDatabase() {
-        try {
-            return DriverManager.getConnection(config.dbServerUrl() + database, config.dbUser(), config.dbPassword());
-        } catch (SQLException e) {
-            throw new AssertionError(e);
-        }
+        return database.connect();
     }
 
     /**
@@ -252,9 +233,9 @@ public final class KeycloakCluster implements AutoCloseable {
      * touched, so the PostgreSQL server other tests share keeps running.
      */
     public DatabaseOutage databaseOutage() {
-        config.onPostgresServer("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
-        config.onPostgresServer("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
-        return new DatabaseOutage(() -> config.onPostgresServer("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true"));
+        config.onPostgresServer("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
+        config.onPostgresServer("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database.name() + "'");
+        return new DatabaseOutage(() -> config.onPostgresServer("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS true"));
     }
 
     /** Ends the outage when closed. */
@@ -281,7 +262,7 @@ public final class KeycloakCluster implements AutoCloseable {
             try {
                 a.close();
             } finally {
-                config.onPostgresServer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                database.drop();
             }
         }
     }

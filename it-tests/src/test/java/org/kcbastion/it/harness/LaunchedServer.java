@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A Keycloak the harness launched from a distribution copy of its own (cluster nodes, benchmark servers). */
 public abstract class LaunchedServer implements KeycloakServer {
@@ -59,6 +60,30 @@ public abstract class LaunchedServer implements KeycloakServer {
             throw e;
         }
         return new Started(process, (System.nanoTime() - launched) / 1e9);
+    }
+
+    /**
+     * Runs a {@code kc.sh} command that ends by itself ({@code build}, {@code import}) to completion, with the
+     * bootstrap admin's environment and {@code extraEnv}; fails with the log's tail when it does not succeed within
+     * five minutes.
+     */
+    static void runToCompletion(Path home, Path log, List<String> command, Map<String, String> extraEnv) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID);
+        builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET);
+        builder.environment().putAll(extraEnv);
+        try {
+            Process p = builder.start();
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                ProcessKeycloakServer.stop(p);
+                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + ProcessKeycloakServer.tail(log, 80));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     public String name() {

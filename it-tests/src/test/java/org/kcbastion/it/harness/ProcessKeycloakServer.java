@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -234,29 +232,22 @@ final class ProcessKeycloakServer extends LaunchedServer {
             if (!config.db().equals("postgres")) {
                 throw new AssertionError("it.db must be h2 or postgres, not '" + config.db() + "'");
             }
-            String name = "bastion_it_" + System.currentTimeMillis();
-            String server = config.dbServerUrl();
-            config.onPostgresServer("CREATE DATABASE " + name);
+            PostgresDatabase db = PostgresDatabase.create(config, "bastion_it");
             // For benchmarks that count statements (PostgresLog); set before Keycloak opens its first connection.
-            if (Boolean.getBoolean("it.db.log-statements")) config.onPostgresServer("ALTER DATABASE " + name + " SET log_statement = 'all'");
+            if (Boolean.getBoolean("it.db.log-statements")) db.logStatements();
             return new Database() {
                 public List<String> keycloakOptions() {
-                    List<String> options = new ArrayList<>(List.of("--db=postgres", "--db-url=" + server + name,
-                            "--db-username=" + config.dbUser()));
-                    if (!config.dbPassword().isEmpty()) options.add("--db-password=" + config.dbPassword());
+                    List<String> options = new ArrayList<>(List.of("--db=postgres"));
+                    options.addAll(db.connectionOptions());
                     return options;
                 }
 
                 public void drop() {
-                    config.onPostgresServer("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                    db.drop();
                 }
 
                 public Optional<Connection> connect() {
-                    try {
-                        return Optional.of(DriverManager.getConnection(server + name, config.dbUser(), config.dbPassword()));
-                    } catch (SQLException e) {
-                        throw new AssertionError("could not connect to " + server + name, e);
-                    }
+                    return Optional.of(db.connect());
                 }
             };
         }

@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +28,12 @@ public final class ProductionServer extends LaunchedServer {
     /** The same heap for every server measured against another. */
     public static final String HEAP = "-Xms1g -Xmx1g";
 
-    private final String database;
-    private final HarnessConfig config;
+    private final PostgresDatabase database;
 
-    private ProductionServer(String name, Process process, Path log, String baseUrl, String managementUrl, String database,
-                             HarnessConfig config, double startSeconds) {
+    private ProductionServer(String name, Process process, Path log, String baseUrl, String managementUrl, PostgresDatabase database,
+                             double startSeconds) {
         super(name, process, log, baseUrl, managementUrl, startSeconds);
         this.database = database;
-        this.config = config;
     }
 
     public static ProductionServer start(String name, boolean withBastion, List<String> extraOptions) {
@@ -54,33 +50,30 @@ public final class ProductionServer extends LaunchedServer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String db = "bastion_bench_" + name.replaceAll("[^a-z0-9]", "_") + "_" + System.currentTimeMillis();
-        config.onPostgresServer("CREATE DATABASE " + db);
-        config.onPostgresServer("ALTER DATABASE " + db + " SET log_statement = 'all'");
+        PostgresDatabase db = PostgresDatabase.create(config, "bastion_bench_" + name).logStatements();
         KeycloakCluster.run(home, home.resolve("build.log"), List.of(home.resolve("bin/kc.sh").toString(), "build",
                 "--db=postgres", "--cache=local", "--health-enabled=true", "--metrics-enabled=true"));
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized",
                 "--http-enabled=true", "--hostname-strict=false", "--http-host=127.0.0.1", "--http-port=" + http,
-                "--http-management-port=" + management, "--db-url=" + config.dbServerUrl() + db,
-                "--db-username=" + config.dbUser(), "--log-level=INFO"));
-        if (!config.dbPassword().isEmpty()) command.add("--db-password=" + config.dbPassword());
+                "--http-management-port=" + management, "--log-level=INFO"));
+        command.addAll(db.connectionOptions());
         command.addAll(extraOptions);
         Path logFile = home.resolve("server.log");
         Started started;
         try {
             started = launch(name, home, command, Map.of("JAVA_OPTS_KC_HEAP", HEAP), logFile, management);
         } catch (AssertionError | RuntimeException e) {
-            config.onPostgresServer("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            db.drop();
             throw e;
         }
         return new ProductionServer(name, started.process(), logFile, "http://127.0.0.1:" + http, "http://127.0.0.1:" + management, db,
-                config, started.seconds());
+                started.seconds());
     }
 
     public String database() {
-        return database;
+        return database.name();
     }
 
     /** The Keycloak JVM (kc.sh may stay as its parent or exec into it). */
@@ -140,15 +133,11 @@ public final class ProductionServer extends LaunchedServer {
 
     /** Counts what PostgreSQL logged for this database from byte {@code from} of its log on. */
     public PostgresLog.Statements statementsSince(Path pgLog, long from) {
-        return PostgresLog.count(pgLog, from, database);
+        return PostgresLog.count(pgLog, from, database.name());
     }
 
     public Optional<Connection> openDatabase() {
-        try {
-            return Optional.of(DriverManager.getConnection(config.dbServerUrl() + database, config.dbUser(), config.dbPassword()));
-        } catch (SQLException e) {
-            throw new AssertionError(e);
-        }
+        return Optional.of(database.connect());
     }
 
     @Override
@@ -156,7 +145,7 @@ public final class ProductionServer extends LaunchedServer {
         try {
             stop();
         } finally {
-            config.onPostgresServer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            database.drop();
         }
     }
 }
