@@ -26,6 +26,8 @@ public final class SharedSignals {
 
     /** The admin credential changes Keycloak's transmitter does not map to a {@code credential-change} itself. */
     private static final Map<String, String> UNMAPPED_CHANGES = Map.of("credentials_set", "update", "credential_disabled", "revoke");
+    /** The ones it maps itself, as long as it emits credential-change natively (its getNativelyEmittedEventAliases). */
+    private static final Map<String, String> KEYCLOAK_MAPPED_CHANGES = Map.of("reset_password", "update", "credential_removed", "delete");
     private static final Map<String, String> REASONS = Map.of(
             "reset_password", "Password reset by an administrator",
             "credentials_set", "Credential set by an administrator",
@@ -56,9 +58,15 @@ public final class SharedSignals {
             return new Revocation(userId, sessionIds, reason, List.of(), true);
         }
 
-        /** {@code update} or {@code revoke} when Bastion must send credential-change events, null when Keycloak does or none happened. */
-        String credentialChange() {
-            return credentialTypes.isEmpty() ? null : UNMAPPED_CHANGES.get(trigger);
+        /**
+         * The CAEP change type ({@code update}, {@code revoke}, {@code delete}) when Bastion must send credential-change
+         * events; null when none happened or Keycloak's transmitter sends it itself ({@code keycloakEmitsCredentialChange}).
+         */
+        String credentialChange(boolean keycloakEmitsCredentialChange) {
+            if (credentialTypes.isEmpty()) return null;
+            String unmapped = UNMAPPED_CHANGES.get(trigger);
+            if (unmapped != null) return unmapped;
+            return keycloakEmitsCredentialChange ? null : KEYCLOAK_MAPPED_CHANGES.get(trigger);
         }
 
         String reason() {

@@ -51,7 +51,7 @@ final class SsfTransmitterBridge {
         UserModel user = session.users().getUserById(realm, revocation.userId());
         if (user == null) return SharedSignals.Queued.NONE;
         SecurityEventTokenDispatcher dispatcher = transmitter.securityEventTokenDispatcher();
-        String change = revocation.credentialChange();
+        String change = revocation.credentialChange(emitsNatively(transmitter, CaepCredentialChange.TYPE));
         int revoked = 0;
         int changed = 0;
         for (StreamConfig stream : transmitter.streamService().findStreamsForSsfReceiverClients()) {
@@ -115,6 +115,12 @@ final class SsfTransmitterBridge {
     /** Keycloak treats a stream without a status as enabled. */
     private static boolean enabled(StreamConfig stream) {
         return stream.getStatus() != StreamStatusValue.disabled && stream.getStatus() != StreamStatusValue.paused;
+    }
+
+    /** Whether Keycloak's own listener emits {@code type} (it then maps the admin calls it knows itself). */
+    private static boolean emitsNatively(SsfTransmitterProvider transmitter, String type) {
+        Set<String> aliases = transmitter.getNativelyEmittedEventAliases();
+        return aliases != null && (aliases.contains(type) || aliases.contains(transmitter.resolveAliasForEventType(type)));
     }
 
     /** The stream's own list, by URI or by alias, as Keycloak's dispatcher reads it. */

@@ -13,18 +13,25 @@ class SharedSignalsTest {
     @Test
     @DisplayName("no credential-change where Keycloak's transmitter sends one itself (reset, removal)")
     void noDuplicateOfKeycloaksOwn() {
-        assertThat(new SharedSignals.Revocation("u", List.of("s"), "reset_password", List.of("password")).credentialChange()).isNull();
-        assertThat(new SharedSignals.Revocation("u", List.of("s"), "credential_removed", List.of("otp")).credentialChange()).isNull();
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "reset_password", List.of("password")).credentialChange(true)).isNull();
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "credential_removed", List.of("otp")).credentialChange(true)).isNull();
+    }
+
+    @Test
+    @DisplayName("a transmitter that does not emit credential-change itself gets Bastion's for the reset and the removal")
+    void keycloakSilent() {
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "reset_password", List.of("password")).credentialChange(false)).isEqualTo("update");
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "credential_removed", List.of("otp")).credentialChange(false)).isEqualTo("delete");
     }
 
     @Test
     @DisplayName("credential-change for the changes Keycloak does not map: set (update) and disabled (revoke)")
     void unmappedChanges() {
-        assertThat(new SharedSignals.Revocation("u", List.of(), "credentials_set", List.of("password")).credentialChange()).isEqualTo("update");
-        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of("otp")).credentialChange()).isEqualTo("revoke");
-        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of()).credentialChange())
+        assertThat(new SharedSignals.Revocation("u", List.of(), "credentials_set", List.of("password")).credentialChange(true)).isEqualTo("update");
+        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of("otp")).credentialChange(true)).isEqualTo("revoke");
+        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of()).credentialChange(true))
                 .as("no type that existed: nothing changed").isNull();
-        assertThat(new SharedSignals.Revocation("u", List.of("s"), "admin_request", List.of()).credentialChange()).isNull();
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "admin_request", List.of()).credentialChange(true)).isNull();
     }
 
     @Test
