@@ -154,6 +154,11 @@ final class AdminCatalogue {
      * The entry for a routed method: exact, else the resource's wildcard, else the authorization services of
      * Keycloak's admin clients ({@code org.keycloak.authorization.admin}, judged by {@link Rule#ADMIN_AUTHZ}).
      */
+    /** Keycloak's impersonation endpoint, whichever path spelling reached it. */
+    static boolean isImpersonation(Class<?> resourceClass, String method) {
+        return resourceClass != null && "UserResource".equals(resourceClass.getSimpleName()) && "impersonate".equals(method);
+    }
+
     static Optional<Entry> find(Class<?> resourceClass, String method) {
         if (resourceClass == null || method == null) return Optional.empty();
         String name = resourceClass.getSimpleName();

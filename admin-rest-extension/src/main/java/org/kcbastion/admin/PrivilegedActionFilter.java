@@ -3,6 +3,8 @@ package org.kcbastion.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.ApiError;
@@ -20,44 +22,52 @@ import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Puts {@link PrivilegedActionGuard} in front of Keycloak's own impersonation endpoint, so the admin console's
- * Impersonate button and direct REST calls pass the same checks, and no second endpoint exists to forget. What it
- * cannot judge (unknown realm or user, no valid token) it leaves to Keycloak, which answers as usual.
+ * Impersonate button and direct REST calls pass the same checks, and no second endpoint exists to forget. Like the
+ * sudo-mode catalogue ({@link AdminCatalogue}: {@code UserResource#impersonate}, self-guarded) it keys on the resource
+ * method Keycloak routed the request to, so every spelling of the path is judged alike. What it cannot judge (unknown
+ * realm or user, no valid token) it leaves to Keycloak, which answers as usual.
  */
 @Provider
 public final class PrivilegedActionFilter implements ContainerRequestFilter {
 
-    static final Pattern IMPERSONATION = Pattern.compile("/?admin/realms/([^/]+)/users/([^/]+)/impersonation/?");
     /** A reason rides in a small JSON body at most; anything bigger is not read. */
     private static final int MAX_BODY_BYTES = 8192;
+
+    @Context
+    ResourceInfo resourceInfo;
 
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
         if (!"POST".equals(request.getMethod())) return;
-        String path = request.getUriInfo().getPath();
-        // Every token request is a POST too: leave before the pattern unless the path can be the one.
-        if (!path.contains("/impersonation")) return;
-        Matcher m = IMPERSONATION.matcher(path);
-        if (!m.matches()) return;
+        // Every token request is a POST too: leave on a string test before the routed method is looked up.
+        if (!request.getUriInfo().getPath().contains("admin/realms")) return;
+        Method routed = resourceInfo == null ? null : resourceInfo.getResourceMethod();
+        if (routed == null || !AdminCatalogue.isImpersonation(resourceInfo.getResourceClass(), routed.getName())) return;
+        // admin/realms/{realm}/users/{id}/impersonation
+        List<String> segments = PrivilegedRequestFilter.segments(request);
+        if (segments.size() < 5) return;
+        String realmName = segments.get(2);
+        String userId = segments.get(4);
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         if (session == null || !Profile.isFeatureEnabled(Profile.Feature.IMPERSONATION)) return;
-        if (!Ids.plausible(m.group(1))) return;
-        RealmModel realm = session.realms().getRealmByName(m.group(1));
+        if (!Ids.plausible(realmName)) return;
+        RealmModel realm = session.realms().getRealmByName(realmName);
         if (realm == null) return;
         Optional<AdminAuth> authenticated = AdminRequests.authenticate(session);
         if (authenticated.isEmpty()) return;
         AdminAuth admin = authenticated.get();
-        if (!Ids.plausible(m.group(2))) {
+        if (!Ids.plausible(userId)) {
             // Keycloak would pass it to the database, which fails on a NUL byte: answer as for any unknown user.
             request.abortWith(ApiError.response(jakarta.ws.rs.core.Response.Status.NOT_FOUND, "user_not_found", "No user with this id"));
             return;
         }
-        UserModel target = session.users().getUserById(realm, m.group(2));
+        UserModel target = session.users().getUserById(realm, userId);
         if (target == null) return;
 
         String reason = request.getHeaderString(PrivilegedActionGuard.REASON_HEADER);

@@ -176,7 +176,8 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
     }
 
     /** The decoded, non-empty path segments: {@code users/x/} and {@code users/x} give the same list. */
-    private static List<String> segments(ContainerRequestContext request) {
+    /** The request path's non-empty segments: {@code //} and a trailing slash name the same endpoint. */
+    static List<String> segments(ContainerRequestContext request) {
         List<String> out = new ArrayList<>();
         for (PathSegment segment : request.getUriInfo().getPathSegments()) {
             if (!segment.getPath().isEmpty()) out.add(segment.getPath());
