@@ -281,6 +281,28 @@ class AdversarialIT {
     }
 
     @Nested
+    @DisplayName("Impersonation is judged by the endpoint Keycloak routes to, not by the path's spelling")
+    class ImpersonationSpellings {
+
+        @Test
+        @DisplayName("POST users/{id}/impersonation/ (trailing slash): a password-only token is refused and no session appears; "
+                + "after a step-up the same spelling works")
+        void trailingSlash(TestRealm realm) {
+            TestRealm.User target = realm.createUser("spelling-target", false);
+            TestRealm.User admin = admins.admin("impersonation", "view-users");
+            String path = realm.name() + "/users/" + target.id() + "/impersonation/";
+            String reason = "{\"reason\": \"SPELL-1\"}";
+            HttpResponse<String> refused = call(realm, admins.plainToken(admin), "POST", path, reason);
+            assertRefused(refused, 401, "step_up_required", "password-only token, trailing slash");
+            assertThat(realm.admin().users().get(target.id()).getUserSessions()).as("no session after the refusal").isEmpty();
+
+            HttpResponse<String> allowed = call(realm, admins.stepUpToken(admin), "POST", path, reason);
+            assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+            assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
+        }
+    }
+
+    @Nested
     @DisplayName("Finding 4: every session born from an impersonation ends at the impersonation's start plus its TTL")
     class ImpersonationTtl {
 
