@@ -65,6 +65,7 @@ public final class Impersonations {
         long expires = us.getStarted() + policy.impersonationMaxSessionSeconds();
         us.setNote(NOTE_STARTED, String.valueOf(us.getStarted()));
         us.setNote(NOTE_EXPIRES, String.valueOf(expires));
+        ImpersonatedUsers.add(session.getKeycloakSessionFactory(), realm.getId(), us.getUser().getId(), us.getStarted());
         if (grant != null) {
             if (grant.reason() != null) us.setNote(NOTE_REASON, grant.reason());
             if (grant.adminSessionDigest() != null) {

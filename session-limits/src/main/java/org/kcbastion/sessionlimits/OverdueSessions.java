@@ -7,12 +7,11 @@ import org.keycloak.models.UserSessionModel;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The sessions of a realm that are past their deadline right now (without a client: realm, remember-me, offline
- * and role caps), read the way the sweeper reads them. In report mode these are the sessions the caps would have
- * ended; the posture report lists them.
+ * and role caps), found the way the sweeper finds them (at most {@link SweepCandidates#MAX_PER_REALM} candidates).
+ * In report mode these are the sessions the caps would have ended; the posture report lists them.
  */
 public final class OverdueSessions {
 
@@ -29,19 +28,19 @@ public final class OverdueSessions {
 
     public static Found find(KeycloakSession s, RealmModel realm, int limit) {
         long now = Time.currentTime();
-        long floor = SessionLimitSweeper.smallestPossibleCap(s, realm);
         SessionLimitProvider limits = SessionLimitEnforcer.provider(s);
         List<Overdue> listed = new ArrayList<>();
-        long[] total = {0};
-        Stream.concat(s.sessions().readOnlyStreamUserSessions(realm), s.sessions().readOnlyStreamOfflineUserSessions(realm))
-                .filter(us -> us.getStarted() + floor <= now)
-                .forEach(us -> {
-                    SessionDeadline d = limits.deadline(realm, us, null);
-                    if (!d.passed(now)) return;
-                    total[0]++;
-                    if (listed.size() < limit) listed.add(overdue(us, d));
-                });
-        return new Found(total[0], listed);
+        long total = 0;
+        long smallestRoleCap = SweepCandidates.smallestRoleCaps(s).getOrDefault(realm.getId(), Long.MAX_VALUE);
+        for (SweepCandidates.Candidate c : SweepCandidates.find(s, realm, now, smallestRoleCap, List.of())) {
+            UserSessionModel us = SweepCandidates.load(s, realm, c);
+            if (us == null) continue;
+            SessionDeadline d = limits.deadline(realm, us, null);
+            if (!d.passed(now)) continue;
+            total++;
+            if (listed.size() < limit) listed.add(overdue(us, d));
+        }
+        return new Found(total, listed);
     }
 
     private static Overdue overdue(UserSessionModel us, SessionDeadline d) {

@@ -1,30 +1,35 @@
 package org.kcbastion.sessionlimits;
 
+import jakarta.persistence.PersistenceException;
 import org.jboss.logging.Logger;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
-import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
+import org.kcbastion.core.ImpersonatedUsers;
 import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.RealmJobs;
 import org.keycloak.cluster.ClusterProvider;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.ModelException;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * Ends sessions past their deadline with no traffic needed, so userinfo, introspection and the admin console agree
- * with the refresh path. Runs once per cluster per interval (Keycloak's {@link ClusterProvider} lock). Sessions are
- * read read-only; the expired ones are then ended in small transactions of their own.
+ * with the refresh path. Runs once per cluster per interval (Keycloak's {@link ClusterProvider} lock). Only
+ * candidates are read ({@link SweepCandidates}: sessions older than the smallest cap that could apply, and those of
+ * users with a recorded impersonation), so a sweep costs what it may end, not what the realm holds; they are then
+ * loaded, judged and ended in small transactions of their own.
  */
 final class SessionLimitSweeper implements Runnable {
 
@@ -38,10 +43,6 @@ final class SessionLimitSweeper implements Runnable {
     SessionLimitSweeper(KeycloakSessionFactory factory, int intervalSeconds) {
         this.factory = factory;
         this.intervalSeconds = intervalSeconds;
-    }
-
-    /** A session to end: at its deadline, or (when {@code impersonationEnd} is set) an impersonation whose admin left. */
-    private record Expired(String realmId, String id, boolean offline, SessionDeadline deadline, String impersonationEnd) {
     }
 
     @Override
@@ -62,59 +63,83 @@ final class SessionLimitSweeper implements Runnable {
     void sweep() {
         long startedAt = System.nanoTime();
         List<String> realmIds = new ArrayList<>();
-        KeycloakModelUtils.runJobInTransaction(factory, s -> s.realms().getRealmsStream().forEach(r -> realmIds.add(r.getId())));
-        int ended = 0;
+        Map<String, Long> roleCaps = new HashMap<>();
+        KeycloakModelUtils.runJobInTransaction(factory, s -> {
+            s.realms().getRealmsStream().forEach(r -> realmIds.add(r.getId()));
+            roleCaps.putAll(SweepCandidates.smallestRoleCaps(s));
+        });
+        Map<String, Set<String>> impersonated = impersonatedUsers();
         Counts counts = new Counts();
         for (String realmId : realmIds) {
-            List<Expired> expired = findExpired(realmId, counts);
-            for (int i = 0; i < expired.size(); i += END_BATCH) {
-                List<Expired> batch = expired.subList(i, Math.min(expired.size(), i + END_BATCH));
-                RealmJobs.inRealm(factory, realmId, (s, realm) -> {
-                    for (Expired e : batch) {
-                        UserSessionModel us = e.offline ? s.sessions().getOfflineUserSession(realm, e.id) : s.sessions().getUserSession(realm, e.id);
-                        if (us == null) continue;
-                        if (e.impersonationEnd != null) Impersonations.end(s, realm, us, e.impersonationEnd, Map.of());
-                        else if (e.deadline.enforced()) SessionLimitEnforcer.end(s, realm, us, e.deadline, "sweeper");
-                        else SessionLimitEnforcer.report(s, realm, us, e.deadline, "sweeper");
-                    }
-                });
+            long now = Time.currentTime();
+            List<SweepCandidates.Candidate> candidates = new ArrayList<>();
+            RealmJobs.inRealm(factory, realmId, (s, realm) -> candidates.addAll(SweepCandidates.find(s, realm, now,
+                    roleCaps.getOrDefault(realmId, Long.MAX_VALUE), holders(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
+            counts.read += candidates.size();
+            for (int i = 0; i < candidates.size(); i += END_BATCH) {
+                List<SweepCandidates.Candidate> batch = candidates.subList(i, Math.min(candidates.size(), i + END_BATCH));
+                RealmJobs.inRealm(factory, realmId, (s, realm) -> batch.forEach(c -> judge(s, realm, c, counts)));
             }
-            ended += expired.size();
         }
         LOG.debugf("Bastion session-limit sweep: read %d sessions, judged %d, ended %d in %d ms", counts.read, counts.judged,
-                ended, (System.nanoTime() - startedAt) / 1_000_000);
+                counts.ended, (System.nanoTime() - startedAt) / 1_000_000);
     }
 
-    /** For the debug line the sweep benchmark reads. */
+    /** For the debug line the sweep benchmark reads: candidates read, sessions loaded, sessions ended or reported. */
     private static final class Counts {
         long read;
         long judged;
+        long ended;
     }
 
-    private List<Expired> findExpired(String realmId, Counts counts) {
-        List<Expired> expired = new ArrayList<>();
-        RealmJobs.inRealm(factory, realmId, (s, realm) -> {
-            long now = Time.currentTime();
-            long floor = smallestPossibleCap(s, realm);
-            SessionLimitProvider limits = SessionLimitEnforcer.provider(s);
-            Stream.concat(s.sessions().readOnlyStreamUserSessions(realm), s.sessions().readOnlyStreamOfflineUserSessions(realm))
-                    // Sessions younger than the smallest cap configured anywhere cannot have expired: skip them
-                    // without loading their user and roles.
-                    .peek(us -> counts.read++)
-                    .filter(us -> us.getStarted() + floor <= now || us.getNote(DefaultSessionLimitProvider.IMPERSONATOR_ID) != null)
-                    .peek(us -> counts.judged++)
-                    .forEach(us -> {
-                        SessionDeadline d = limits.deadline(realm, us, null);
-                        if (d.passed(now)) {
-                            // Report mode: each session once; enforce mode (or a switch back to it): ended.
-                            if (d.enforced() || us.getNote(SessionLimitEnforcer.NOTE_REPORTED) == null) {
-                                expired.add(new Expired(realmId, us.getId(), us.isOffline(), d, null));
-                            }
-                        }
-                        else if (adminSessionEnded(s, us)) expired.add(new Expired(realmId, us.getId(), false, d, Impersonations.END_ADMIN_SESSION));
-                    });
-        });
-        return expired;
+    /**
+     * Ends the candidate if it is past its deadline (or, in report mode, reports it once), or if it is an impersonation
+     * whose admin left. Loaded and ended in the same transaction.
+     */
+    private static void judge(KeycloakSession s, RealmModel realm, SweepCandidates.Candidate c, Counts counts) {
+        UserSessionModel us = SweepCandidates.load(s, realm, c);
+        if (us == null) return;
+        counts.judged++;
+        long now = Time.currentTime();
+        SessionDeadline d = SessionLimitEnforcer.provider(s).deadline(realm, us, null);
+        if (d.passed(now)) {
+            if (d.enforced()) SessionLimitEnforcer.end(s, realm, us, d, "sweeper");
+            else if (us.getNote(SessionLimitEnforcer.NOTE_REPORTED) == null) SessionLimitEnforcer.report(s, realm, us, d, "sweeper");
+            else return;
+            counts.ended++;
+        } else if (adminSessionEnded(s, us)) {
+            Impersonations.end(s, realm, us, Impersonations.END_ADMIN_SESSION, Map.of());
+            counts.ended++;
+        }
+    }
+
+    /**
+     * Users with a recorded impersonation, by realm. In a transaction of its own, so that a missing table (a manual
+     * migration not yet applied) costs only impersonations that are younger than every cap, not the sweep.
+     */
+    private Map<String, Set<String>> impersonatedUsers() {
+        try {
+            Map<String, Set<String>> users = new HashMap<>();
+            KeycloakModelUtils.runJobInTransaction(factory, s -> users.putAll(ImpersonatedUsers.byRealm(s)));
+            return users;
+        } catch (PersistenceException | ModelException e) {
+            LOG.warnf("Bastion session-limit sweep: cannot read the recorded impersonations: %s", e.toString());
+            return Map.of();
+        }
+    }
+
+    /**
+     * The recorded users who still hold an impersonation session; the others' rows are forgotten (those older than a
+     * minute only: an impersonation may be starting on another node right now).
+     */
+    private static List<UserModel> holders(KeycloakSession s, RealmModel realm, Set<String> userIds, long now) {
+        List<UserModel> holders = new ArrayList<>();
+        for (String userId : userIds) {
+            UserModel user = s.users().getUserById(realm, userId);
+            if (user != null && SweepCandidates.impersonations(s, realm, user).findAny().isPresent()) holders.add(user);
+            else ImpersonatedUsers.forget(s, realm.getId(), userId, now - 60);
+        }
+        return holders;
     }
 
     /**
@@ -132,17 +157,5 @@ final class SessionLimitSweeper implements Runnable {
         Digests digests = BastionKeys.digests(s);
         return s.sessions().getUserSessionsStream(adminRealm, admin)
                 .noneMatch(a -> Digests.constantTimeEquals(digests.hmac(a.getId()), digest));
-    }
-
-    /** The smallest cap of the realm policy and of every client and role attribute in the realm. */
-    static long smallestPossibleCap(KeycloakSession s, RealmModel realm) {
-        BastionPolicy policy = BastionPolicy.from(realm);
-        long floor = Math.min(policy.sessionMaxSeconds(), Math.min(policy.sessionRememberMeMaxSeconds(), policy.sessionOfflineMaxSeconds()));
-        long roles = Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(c -> c.getRolesStream()))
-                .map(r -> SessionCaps.parse(r.getFirstAttribute(SessionCaps.ATTRIBUTE)))
-                .filter(o -> o.isPresent())
-                .mapToLong(o -> o.getAsInt())
-                .min().orElse(Long.MAX_VALUE);
-        return Math.min(floor, roles);
     }
 }

@@ -146,7 +146,7 @@ class SweepBench {
     }
 
     /** The sweep a debug line reports, with the statements PostgreSQL logged from its start to its line. */
-    private static Sweep sweep(String line, Optional<StatementLog> statements, long logFrom) {
+    static Sweep sweep(String line, Optional<StatementLog> statements, long logFrom) {
         Matcher m = LINE.matcher(line);
         if (!m.find()) throw new AssertionError("not a sweep line: " + line);
         long millis = Long.parseLong(m.group(4));
@@ -168,11 +168,11 @@ class SweepBench {
         }
     }
 
-    private static List<String> lines(KeycloakServer server) {
+    static List<String> lines(KeycloakServer server) {
         return server.log().lines().filter(l -> l.contains("Bastion session-limit sweep: read")).toList();
     }
 
-    private static String awaitLine(KeycloakServer server, int after, java.util.function.Predicate<Matcher> accept) {
+    static String awaitLine(KeycloakServer server, int after, java.util.function.Predicate<Matcher> accept) {
         return Poll.until("a sweep line", Duration.ofMinutes(10), () -> {
             List<String> all = lines(server);
             for (String l : all.subList(Math.min(after, all.size()), all.size())) {

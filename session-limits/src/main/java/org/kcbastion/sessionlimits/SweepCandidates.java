@@ -1,0 +1,131 @@
+package org.kcbastion.sessionlimits;
+
+import jakarta.persistence.EntityManager;
+import org.kcbastion.core.BastionPolicy;
+import org.kcbastion.core.Impersonations;
+import org.keycloak.common.Profile;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The sessions of a realm that may be past their deadline, found without reading the others: those older than the
+ * smallest cap that could apply to them, and every session of a user with a recorded impersonation.
+ * <p>
+ * With persistent user sessions (Keycloak 26's default) every session has a row in {@code OFFLINE_USER_SESSION},
+ * and Keycloak's own index {@code IDX_USER_SESSION_EXPIRATION_CREATED} ({@code REALM_ID, OFFLINE_FLAG, REMEMBER_ME,
+ * CREATED_ON, ...}) answers "older than" for each kind of session with a range scan: one query per realm, one
+ * branch per kind, each with its own floor (realm, remember-me or offline lifetime, and the smallest role cap), so a
+ * long remember-me cap does not drag every short session in and the reverse. Sessions whose client or role caps are
+ * larger are then judged one by one: that is the cost of a candidate that is not yet due. With persistent sessions
+ * off, online sessions live only in Infinispan and are streamed and filtered by age as before (documented); offline
+ * ones still come from the index.
+ */
+final class SweepCandidates {
+
+    /** One session to judge. */
+    record Candidate(String id, boolean offline) {
+    }
+
+    /** Per sweep and realm, so one sweep's memory stays bounded; the rest are found by the next sweep. */
+    static final int MAX_PER_REALM = 100_000;
+
+    private static final String OFFLINE_OLDER_THAN = "SELECT s.userSessionId, s.offline FROM PersistentUserSessionEntity s"
+            + " WHERE s.realmId = :realmId AND ((s.offline = '1' AND s.rememberMe = false AND s.createdOn <= :offline)"
+            + " OR (s.offline = '1' AND s.rememberMe = true AND s.createdOn <= :offline)"
+            + " OR (s.offline = '1' AND s.rememberMe IS NULL AND s.createdOn <= :offline)";
+    private static final String OLDER_THAN = OFFLINE_OLDER_THAN
+            + " OR (s.offline = '0' AND s.rememberMe = false AND s.createdOn <= :session)"
+            + " OR (s.offline = '0' AND s.rememberMe = true AND s.createdOn <= :rememberMe)"
+            + " OR (s.offline = '0' AND s.rememberMe IS NULL AND s.createdOn <= :unknown))";
+    private static final String ROLE_CAPS = "SELECT r.realmId, a.value FROM RoleAttributeEntity a JOIN a.role r WHERE a.name = :name";
+
+    private SweepCandidates() {
+    }
+
+    /** The age floors of one realm: a session younger than its kind's floor cannot be past a cap. */
+    record Floors(long session, long rememberMe, long offline) {
+
+        static Floors of(RealmModel realm, long smallestRoleCap) {
+            BastionPolicy.Lifetimes lifetimes = BastionPolicy.Lifetimes.from(realm);
+            return new Floors(Math.min(lifetimes.sessionMaxSeconds(), smallestRoleCap),
+                    Math.min(lifetimes.rememberMeMaxSeconds(), smallestRoleCap), Math.min(lifetimes.offlineMaxSeconds(), smallestRoleCap));
+        }
+
+        long online(boolean rememberMe) {
+            return rememberMe ? rememberMe() : session();
+        }
+    }
+
+    /**
+     * The smallest role cap of every realm that has one (realm and client roles), read in one statement: the
+     * cached realm would load every client and its roles to answer the same.
+     */
+    static Map<String, Long> smallestRoleCaps(KeycloakSession s) {
+        Map<String, Long> smallest = new HashMap<>();
+        EntityManager em = s.getProvider(JpaConnectionProvider.class).getEntityManager();
+        em.createQuery(ROLE_CAPS, Object[].class).setParameter("name", SessionCaps.ATTRIBUTE).getResultList()
+                .forEach(row -> SessionCaps.parse((String) row[1])
+                        .ifPresent(cap -> smallest.merge((String) row[0], (long) cap, Math::min)));
+        return smallest;
+    }
+
+    /** Candidates older than their floor, then the impersonation sessions of {@code impersonatedUsers}; no duplicates. */
+    static List<Candidate> find(KeycloakSession s, RealmModel realm, long now, long smallestRoleCap, Collection<UserModel> impersonatedUsers) {
+        Floors floors = Floors.of(realm, smallestRoleCap);
+        Set<Candidate> found = new LinkedHashSet<>();
+        boolean persistent = Profile.isFeatureEnabled(Profile.Feature.PERSISTENT_USER_SESSIONS);
+        if (!persistent) streamOnline(s, realm, now, floors, found);
+        var query = s.getProvider(JpaConnectionProvider.class).getEntityManager()
+                .createQuery(persistent ? OLDER_THAN : OFFLINE_OLDER_THAN + ")", Object[].class)
+                .setParameter("realmId", realm.getId())
+                .setParameter("offline", bound(now, floors.offline()))
+                .setMaxResults(Math.max(0, MAX_PER_REALM - found.size()));
+        if (persistent) {
+            query.setParameter("session", bound(now, floors.session()))
+                    .setParameter("rememberMe", bound(now, floors.rememberMe()))
+                    .setParameter("unknown", bound(now, Math.min(floors.session(), floors.rememberMe())));
+        }
+        query.getResultList().forEach(row -> found.add(new Candidate((String) row[0], "1".equals(row[1]))));
+        for (UserModel user : impersonatedUsers) {
+            impersonations(s, realm, user).forEach(us -> found.add(new Candidate(us.getId(), us.isOffline())));
+        }
+        return new ArrayList<>(found);
+    }
+
+    /** The user's impersonation sessions, online and offline (Keycloak copies the notes into an offline session). */
+    static Stream<UserSessionModel> impersonations(KeycloakSession s, RealmModel realm, UserModel user) {
+        return Stream.concat(s.sessions().getUserSessionsStream(realm, user), s.sessions().getOfflineUserSessionsStream(realm, user))
+                .filter(Impersonations::isImpersonation);
+    }
+
+    /** The newest start a session of a kind may have to be a candidate: {@code -1} (none) when the floor is beyond the epoch. */
+    private static int bound(long now, long floor) {
+        long newest = now - floor;
+        return newest < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, newest);
+    }
+
+    /** Persistent sessions off: online sessions exist only in Infinispan, so they are streamed and filtered by age. */
+    private static void streamOnline(KeycloakSession s, RealmModel realm, long now, Floors floors, Set<Candidate> found) {
+        s.sessions().readOnlyStreamUserSessions(realm)
+                .filter(us -> us.getStarted() + floors.online(us.isRememberMe()) <= now || Impersonations.isImpersonation(us))
+                .limit(MAX_PER_REALM)
+                .forEach(us -> found.add(new Candidate(us.getId(), false)));
+    }
+
+    /** The session a candidate names, or null when it ended meanwhile. */
+    static UserSessionModel load(KeycloakSession s, RealmModel realm, Candidate c) {
+        return c.offline() ? s.sessions().getOfflineUserSession(realm, c.id()) : s.sessions().getUserSession(realm, c.id());
+    }
+}
