@@ -356,6 +356,76 @@ class SessionLimitIT {
                 realm.setAttributes(unset("bastion.session.maxSeconds"));
             }
         }
+
+        @Test
+        @DisplayName("a realm cap lowered after the session began reaches it: the sweeper ends it, no refresh needed (issue 18)")
+        void loweredCapReachesExistingSession(KeycloakServer server, TestRealm realm) {
+            TestRealm.User user = realm.createUser("swept-after-lowering", false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(tokens.status()).isEqualTo(200);
+            realm.setClockOffset(3601);
+            // Under the default 12 h cap the session is not due; sweeps pass it by (see the control below).
+            awaitSweeps(server, 2);
+            assertThat(realm.admin().users().get(user.id()).getUserSessions()).as("not due under 12 h").hasSize(1);
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                Poll.untilTrue("the sweeper ends the session under the lowered cap", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
+                JsonNode audit = AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP);
+                assertThat(audit.path("enforced_by").asText()).isEqualTo("sweeper");
+                assertThat(audit.path("cap_seconds").asLong()).isEqualTo(3600);
+            } finally {
+                realm.setAttributes(unset("bastion.session.maxSeconds"));
+            }
+        }
+
+        @Test
+        @DisplayName("a cap put on a role the user already holds reaches the idle session through the sweeper (issue 18)")
+        void roleCapReachesIdleSession(KeycloakServer server, TestRealm realm) {
+            RoleRepresentation role = new RoleRepresentation();
+            role.setName("swept-shift");
+            realm.admin().roles().create(role);
+            TestRealm.User user = realm.createUser("swept-by-role", false);
+            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("swept-shift").toRepresentation()));
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(tokens.status()).isEqualTo(200);
+            RoleRepresentation capped = realm.admin().roles().get("swept-shift").toRepresentation();
+            capped.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1500")));
+            realm.admin().roles().get("swept-shift").update(capped);
+            realm.setClockOffset(1501);
+            Poll.untilTrue("the sweeper ends the session at the role's cap", SWEEP,
+                    () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
+            JsonNode audit = AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP);
+            assertThat(audit.path("enforced_by").asText()).isEqualTo("sweeper");
+            assertThat(audit.path("cap_source").asText()).isEqualTo("role:swept-shift");
+        }
+
+        @Test
+        @DisplayName("an idle offline session past the offline cap is ended by the sweeper, the online one it came from too")
+        void offlineSessionSwept(KeycloakServer server, TestRealm realm) {
+            realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
+            try {
+                TestRealm.User user = realm.createUser("swept-offline", false);
+                Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
+                assertThat(tokens.status()).isEqualTo(200);
+                assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).hasSize(1);
+                realm.setClockOffset(7201);
+                Poll.untilTrue("the sweeper ends the offline session", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getOfflineSessions(app.uuid()).isEmpty());
+                assertThat(AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP).path("cap_source").asText())
+                        .isIn("offline", "realm");
+                assertThat(realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(400);
+            } finally {
+                realm.setAttributes(unset("bastion.session.offlineMaxSeconds"));
+            }
+        }
+
+        /** Waits until {@code count} more sweeps have run (the sweeper's debug line, which the IT server logs). */
+        private static void awaitSweeps(KeycloakServer server, int count) {
+            long before = server.log().lines().filter(l -> l.contains("Bastion session-limit sweep: read")).count();
+            Poll.untilTrue(count + " sweeps", SWEEP,
+                    () -> server.log().lines().filter(l -> l.contains("Bastion session-limit sweep: read")).count() >= before + count);
+        }
     }
 
     @Nested

@@ -38,7 +38,10 @@ final class SweepCandidates {
     record Candidate(String id, boolean offline) {
     }
 
-    /** Per sweep and realm, so one sweep's memory stays bounded; the rest are found by the next sweep. */
+    /**
+     * Per sweep and realm, oldest first, so one sweep's memory stays bounded. Beyond it, sessions wait for a sweep in
+     * which fewer older candidates remain, or end on their next refresh as always (documented).
+     */
     static final int MAX_PER_REALM = 100_000;
 
     private static final String OFFLINE_OLDER_THAN = "SELECT s.userSessionId, s.offline FROM PersistentUserSessionEntity s"
@@ -49,6 +52,8 @@ final class SweepCandidates {
             + " OR (s.offline = '0' AND s.rememberMe = false AND s.createdOn <= :session)"
             + " OR (s.offline = '0' AND s.rememberMe = true AND s.createdOn <= :rememberMe)"
             + " OR (s.offline = '0' AND s.rememberMe IS NULL AND s.createdOn <= :unknown))";
+    /** When a realm has more candidates than one sweep takes, the most overdue come first. */
+    private static final String OLDEST_FIRST = " ORDER BY s.createdOn";
     private static final String ROLE_CAPS = "SELECT r.realmId, a.value FROM RoleAttributeEntity a JOIN a.role r WHERE a.name = :name";
 
     private SweepCandidates() {
@@ -88,7 +93,7 @@ final class SweepCandidates {
         boolean persistent = Profile.isFeatureEnabled(Profile.Feature.PERSISTENT_USER_SESSIONS);
         if (!persistent) streamOnline(s, realm, now, floors, found);
         var query = s.getProvider(JpaConnectionProvider.class).getEntityManager()
-                .createQuery(persistent ? OLDER_THAN : OFFLINE_OLDER_THAN + ")", Object[].class)
+                .createQuery((persistent ? OLDER_THAN : OFFLINE_OLDER_THAN + ")") + OLDEST_FIRST, Object[].class)
                 .setParameter("realmId", realm.getId())
                 .setParameter("offline", bound(now, floors.offline()))
                 .setMaxResults(Math.max(0, MAX_PER_REALM - found.size()));

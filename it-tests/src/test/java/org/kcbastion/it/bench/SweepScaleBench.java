@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.PostgresLog;
 import org.kcbastion.it.harness.TestRealm;
 import org.keycloak.representations.idm.RealmRepresentation;
@@ -15,11 +16,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (default 1,000,000) over four realms, a fifth of each realm's offline, and a fraction (default 1%) of the online
  * ones started 40,000 s ago: not due under the 12 h realm cap set everywhere. It measures a sweep (none due), then
  * moves Keycloak's clock 5,000 s on, which makes exactly those sessions due in every realm at once, and measures the
- * sweep that ends them. Statements are counted from PostgreSQL's log as in {@link SweepBench}.
+ * first sweep that started after that (its debug line's time minus its duration). Statements are counted from PostgreSQL's log as in {@link SweepBench}.
  * <p>
  * The sessions are copies of one session per realm that Keycloak created (the test-only bulk provider), inserted
  * with SQL: creating a million through Keycloak's API would take most of an hour and measures nothing the sweep does.
@@ -75,12 +80,16 @@ class SweepScaleBench {
         SweepBench.Sweep idle = SweepBench.sweep(SweepBench.awaitLine(server, before + 1, m -> true), java.util.Optional.of(statements), logFrom);
 
         long dueTotal = due * REALMS;
-        int mark = SweepBench.lines(server).size();
+        // Right after a sweep ends, so that no sweep runs while the clock moves (./bench/sweep-scale sets a 30 s interval).
+        SweepBench.awaitLine(server, SweepBench.lines(server).size(), m -> true);
+        Instant shifted = Instant.now();
         testRealm.setClockOffset(CLOCK_STEP);
         SweepBench.Sweep ending;
         try {
-            ending = SweepBench.sweep(SweepBench.awaitLine(server, mark, m -> Long.parseLong(m.group(3)) >= dueTotal),
-                    java.util.Optional.of(statements), logFrom);
+            // The first sweep that started after the clock moved (a full sweep, however long the previous one ran).
+            String line = Poll.until("a sweep that started after the clock moved", Duration.ofMinutes(10), () -> SweepBench.lines(server).stream()
+                    .filter(l -> started(l).isAfter(shifted)).findFirst());
+            ending = SweepBench.sweep(line, java.util.Optional.of(statements), logFrom);
         } finally {
             testRealm.setClockOffset(0);
         }
@@ -130,6 +139,13 @@ class SweepScaleBench {
             }
         }
         return plan.toString();
+    }
+
+    /** When the sweep a debug line reports began: the line's time minus the duration it states. */
+    private static Instant started(String line) {
+        Matcher m = SweepBench.LINE.matcher(line);
+        if (!m.find()) return Instant.MIN;
+        return LocalDateTime.parse(line.substring(0, 23), SweepBench.KEYCLOAK_STAMP).toInstant(ZoneOffset.UTC).minusMillis(Long.parseLong(m.group(4)));
     }
 
     private static void row(StringBuilder sb, String name, long due, SweepBench.Sweep s, long idleStatements) {

@@ -29,8 +29,11 @@ final class ProcessKeycloakServer extends LaunchedServer {
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
-    /** The session-limit sweeper's interval on the test server. */
-    static final int SWEEP_INTERVAL_SECONDS = 3;
+    /**
+     * The session-limit sweeper's interval on the test server: 3 s, so a test waits seconds; a benchmark may set
+     * {@code -Dit.sweep.interval} to leave idle time between long sweeps.
+     */
+    static final int SWEEP_INTERVAL_SECONDS = Integer.getInteger("it.sweep.interval", 3);
     /** How often Keycloak's SSF transmitter drains its push outbox on the test server (Keycloak's default: 30 s). */
     static final String SSF_OUTBOX_INTERVAL = "500ms";
 
@@ -70,7 +73,8 @@ final class ProcessKeycloakServer extends LaunchedServer {
                 // Push within a second instead of every 30 s, to loopback receivers.
                 "--spi-ssf-transmitter--default--outbox-drainer-interval=" + SSF_OUTBOX_INTERVAL,
                 "--spi-ssf-transmitter--default--allow-insecure-push-targets=true",
-                "--log-level=INFO",
+                // The sweeper's debug line ("sweep: read R sessions, judged J, ended E") lets a test count sweeps.
+                "--log-level=INFO,org.kcbastion.sessionlimits:debug",
                 // Short sweeps, so a test waits seconds, not the production default of a minute.
                 "--spi-bastion-session-limit--default--sweep-interval=" + SWEEP_INTERVAL_SECONDS));
         command.addAll(database.keycloakOptions());

@@ -1,0 +1,115 @@
+package org.kcbastion.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.Poll;
+import org.kcbastion.it.harness.TestRealm;
+import org.kcbastion.it.harness.VolatileSessionsServer;
+import org.keycloak.representations.idm.RealmRepresentation;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 18: with persistent user sessions off (online sessions only in Infinispan), the sweeper keeps its documented
+ * path: online sessions are streamed from the cache and filtered by age, offline ones come from the database index.
+ */
+@DisplayName("Session-limit sweeper with persistent user sessions off (issue 18)")
+class VolatileSessionsIT {
+
+    static final Duration SWEEP = Duration.ofSeconds(30);
+    static VolatileSessionsServer server;
+    static TestRealm realm;
+    static TestRealm.Client app;
+
+    @BeforeAll
+    static void start() {
+        server = VolatileSessionsServer.start("keycloak-volatile-sessions");
+        realm = TestRealm.createOn(server, "it-volatile-sessions");
+        app = realm.createClient("volatile-app");
+        RealmRepresentation rep = realm.admin().toRepresentation();
+        rep.setSsoSessionMaxLifespan(50_000);
+        rep.setSsoSessionIdleTimeout(20_000);
+        realm.admin().update(rep);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (realm != null) realm.close();
+        } finally {
+            if (server != null) server.close();
+        }
+    }
+
+    @AfterEach
+    void resetClock() {
+        realm.setClockOffset(0);
+    }
+
+    @Nested
+    @DisplayName("Sweeper")
+    class Sweeper {
+
+        @Test
+        @DisplayName("the server runs with persistent user sessions off, and its sweeps do not fail")
+        void sessionsAreVolatile() {
+            assertThat(server.admin().serverInfo().getInfo().getFeatures())
+                    .filteredOn(f -> f.getName().equals("PERSISTENT_USER_SESSIONS"))
+                    .singleElement().satisfies(f -> assertThat(f.isEnabled()).isFalse());
+            Poll.untilTrue("a sweep has run", SWEEP, () -> server.log().contains("Bastion session-limit sweep: read"));
+            assertThat(server.log()).doesNotContain("Bastion session-limit sweep failed");
+        }
+
+        @Test
+        @DisplayName("an idle online session past the realm cap, lowered after it began, is ended within one interval")
+        void onlineSessionSwept() {
+            TestRealm.User user = realm.createUser("volatile-online", false);
+            TestRealm.User young = realm.createUser("volatile-young", false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(tokens.status()).isEqualTo(200);
+            realm.setClockOffset(3601);
+            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), young.username(), young.password()).status()).isEqualTo(200);
+            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            try {
+                Poll.untilTrue("the sweeper ends the online session", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
+                assertThat(realm.oidc().introspect(app.clientId(), app.secret(), tokens.text("refresh_token")).json()
+                        .path("active").asBoolean()).isFalse();
+                assertThat(realm.admin().users().get(young.id()).getUserSessions()).as("a younger session stays").hasSize(1);
+            } finally {
+                Map<String, String> unset = new HashMap<>();
+                unset.put("bastion.session.maxSeconds", null);
+                realm.setAttributes(unset);
+            }
+        }
+
+        @Test
+        @DisplayName("an idle offline session past the offline cap is ended within one interval")
+        void offlineSessionSwept() {
+            realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
+            try {
+                TestRealm.User user = realm.createUser("volatile-offline", false);
+                Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
+                assertThat(tokens.status()).isEqualTo(200);
+                assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).hasSize(1);
+                realm.setClockOffset(7201);
+                Poll.untilTrue("the sweeper ends the offline session", SWEEP,
+                        () -> realm.admin().users().get(user.id()).getOfflineSessions(app.uuid()).isEmpty());
+                assertThat(realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(400);
+            } finally {
+                Map<String, String> unset = new HashMap<>();
+                unset.put("bastion.session.offlineMaxSeconds", null);
+                realm.setAttributes(unset);
+            }
+        }
+    }
+}
