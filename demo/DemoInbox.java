@@ -20,7 +20,7 @@ import java.util.List;
 /**
  * The demo's inbox: a GreenMail SMTP server (127.0.0.1:3025) that the bastion-demo realm sends its alerts and notices
  * to, and one web page (http://127.0.0.1:8025/) that shows every mail received and every OIDC back-channel logout
- * demo-app received at /backchannel-logout. Run by ./bastion-demo with the GreenMail standalone JAR on the class path
+ * demo-app received at /backchannel-logout. Run by ./demo/start with the GreenMail standalone JAR on the class path
  * (java -cp greenmail-standalone.jar demo/DemoInbox.java); not part of Bastion.
  */
 public class DemoInbox {

@@ -125,6 +125,25 @@ class AdversarialIT {
         }
 
         @Test
+        @DisplayName("report mode (bastion.session.enforce=report) switches caps off in effect: a password-only token is refused on "
+                + "bastion/policy, PUT {realm} and ui-ext, and nothing is stored")
+        void reportModeNeedsStepUp(TestRealm realm) {
+            String plain = admins.plainToken(admins.admin("manage-realm", "view-realm"));
+            Map<String, String> before = realmAttributes(realm);
+            Oidc.Reply policy = realm.callAs(plain, "PUT", "bastion/policy", "{\"bastion.session.enforce\": \"report\"}");
+            assertThat(policy.status()).as(policy.body()).isEqualTo(401);
+            assertThat(policy.json().path("error").asText()).isEqualTo("step_up_required");
+
+            ObjectNode rep = (ObjectNode) Oidc.parse(call(realm, plain, "GET", realm.name(), null).body());
+            ObjectNode attributes = rep.has("attributes") ? (ObjectNode) rep.get("attributes") : rep.putObject("attributes");
+            attributes.put("bastion.session.enforce", "report");
+            for (String path : List.of(realm.name(), realm.name() + "/ui-ext")) {
+                assertRefused(call(realm, plain, "PUT", path, rep.toString()), 401, "step_up_required", "PUT " + path);
+            }
+            assertThat(realmAttributes(realm)).as("nothing stored").isEqualTo(before).doesNotContainKey("bastion.session.enforce");
+        }
+
+        @Test
         @DisplayName("an out-of-range value is 400 invalid_policy naming the attribute on every path, for a stepped-up admin and for automation alike")
         void invalidValues(TestRealm realm) {
             String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm", "manage-clients", "view-clients"));

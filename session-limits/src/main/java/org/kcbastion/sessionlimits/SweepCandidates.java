@@ -116,7 +116,7 @@ final class SweepCandidates {
     }
 
     /** The newest start a session of a kind may have to be a candidate: {@code -1} (none) when the floor is beyond the epoch. */
-    private static int bound(long now, long floor) {
+    static int bound(long now, long floor) {
         long newest = now - floor;
         return newest < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, newest);
     }

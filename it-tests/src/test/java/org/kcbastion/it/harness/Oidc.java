@@ -1,6 +1,7 @@
 package org.kcbastion.it.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -23,6 +24,9 @@ import java.util.stream.Collectors;
 
 /** OIDC over plain HTTP against one realm, the way a relying party or a browser would call Keycloak. */
 public final class Oidc {
+
+    /** The harness's JSON reader. */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     /** Status and parsed JSON body (MissingNode when the body is not JSON). */
     public record Reply(int status, JsonNode json, String body) {
@@ -136,7 +140,7 @@ public final class Oidc {
 
     public static JsonNode parse(String body) {
         try {
-            return body == null || body.isBlank() ? MissingNode.getInstance() : Jwt.JSON.readTree(body);
+            return body == null || body.isBlank() ? MissingNode.getInstance() : JSON.readTree(body);
         } catch (IOException e) {
             return MissingNode.getInstance();
         }

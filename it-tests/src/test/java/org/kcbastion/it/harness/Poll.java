@@ -1,38 +1,29 @@
 package org.kcbastion.it.harness;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 
-/** Waits for a condition with a deadline: the only way ITs wait (never a fixed sleep). */
+/**
+ * Waits for a condition with a deadline (Awaitility, every 100 ms): the only way ITs wait (never a fixed sleep). A
+ * missed deadline is an {@link AssertionError} naming what was awaited, with the probe's last exception as cause.
+ */
 public final class Poll {
     private Poll() {
     }
 
-    /**
-     * Calls {@code probe} until it returns a present value or {@code timeout} passes.
-     *
-     * @throws AssertionError naming {@code what} when the deadline passes
-     */
+    /** Calls {@code probe} until it returns a present value or {@code timeout} passes. */
     public static <T> T until(String what, Duration timeout, Supplier<Optional<T>> probe) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (true) {
-            try {
-                Optional<T> value = probe.get();
-                if (value.isPresent()) {
-                    return value.get();
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            if (System.nanoTime() > deadline) {
-                AssertionError error = new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
-                if (last != null) error.initCause(last);
-                throw error;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        try {
+            return Awaitility.await(what).atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(probe::get, Optional::isPresent).get();
+        } catch (ConditionTimeoutException e) {
+            AssertionError error = new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            error.initCause(e.getCause() != null ? e.getCause() : e);
+            throw error;
         }
     }
 

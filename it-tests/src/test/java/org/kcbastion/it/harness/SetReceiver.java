@@ -57,7 +57,7 @@ public final class SetReceiver implements AutoCloseable {
         public static Set parse(String jws, String authorization) {
             String[] parts = jws.split("\\.");
             try {
-                JsonNode header = Jwt.JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+                JsonNode header = Oidc.JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
                 return new Set(jws, header, Jwt.claims(jws), authorization, System.nanoTime());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -101,7 +101,7 @@ public final class SetReceiver implements AutoCloseable {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(jwksUri))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             String kid = set.header().path("kid").asText();
-            for (JsonNode key : Jwt.JSON.readTree(r.body()).path("keys")) {
+            for (JsonNode key : Oidc.JSON.readTree(r.body()).path("keys")) {
                 if (!kid.equals(key.path("kid").asText()) || !"RSA".equals(key.path("kty").asText())) continue;
                 PublicKey publicKey = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
                         new BigInteger(1, Base64.getUrlDecoder().decode(key.path("n").asText())),

@@ -1,30 +1,24 @@
 package org.kcbastion.it.harness;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import org.keycloak.models.utils.TimeBasedOTP;
+
+import java.util.Calendar;
+import java.util.TimeZone;
 
 /**
- * RFC 6238 codes as Keycloak's default OTP policy checks them (HmacSHA1, 6 digits, 30 s). Keycloak uses the UTF-8
- * bytes of the stored secret as the key.
+ * Codes for Keycloak's default OTP policy (HmacSHA1, 6 digits, 30 s), computed by Keycloak's own
+ * {@link TimeBasedOTP}, the class that checks them on the server.
  */
 public final class Totp {
     private Totp() {
     }
 
     public static String code(String secret, long epochSeconds) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA1");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
-            byte[] h = mac.doFinal(ByteBuffer.allocate(8).putLong(epochSeconds / 30).array());
-            int o = h[h.length - 1] & 0xf;
-            int bin = ((h[o] & 0x7f) << 24) | ((h[o + 1] & 0xff) << 16) | ((h[o + 2] & 0xff) << 8) | (h[o + 3] & 0xff);
-            return String.format("%06d", bin % 1_000_000);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        TimeBasedOTP otp = new TimeBasedOTP("HmacSHA1", 6, TimeBasedOTP.DEFAULT_INTERVAL_SECONDS, 1);
+        Calendar at = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+        at.setTimeInMillis(epochSeconds * 1000);
+        otp.setCalendar(at);
+        return otp.generateTOTP(secret);
     }
 
     public static String now(String secret) {
