@@ -300,6 +300,11 @@ class SessionLimitIT {
             Oidc.Reply ok = refreshAt(realm, app, t1, 600);
             assertThat(ok.status()).isEqualTo(200);
             realm.admin().users().get(granted.id()).roles().realmLevel().add(List.of(shortRole));
+            // The refresh path itself sees the new role: the next token already ends at its cap.
+            long started = Jwt.claims(t1.text("access_token")).path("iat").asLong();
+            ok = refreshAt(realm, app, ok, 700);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertThat(Jwt.claims(ok.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 1200);
             realm.setClockOffset(1201);
             assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), ok.text("refresh_token")), granted)
                     .path("cap_source").asText()).isEqualTo("role:short-shift");
@@ -330,6 +335,37 @@ class SessionLimitIT {
             realm.setClockOffset(901);
             assertThat(assertLimitReached(server, realm.oidc().refresh(app.clientId(), app.secret(), ok.text("refresh_token")), user)
                     .path("cap_source").asText()).isEqualTo("role:night-shift");
+        }
+
+        @Test
+        @DisplayName("a client without full scope: a capped role outside its scope, held through a composite, still caps the session")
+        void clientWithoutFullScope(KeycloakServer server, TestRealm realm) {
+            // Keycloak's roles of such a request hold only the client's scope; the cap must come from all the user holds.
+            TestRealm.Client narrow = realm.createClient("narrow-scope-app");
+            ClientRepresentation rep = realm.admin().clients().get(narrow.uuid()).toRepresentation();
+            rep.setFullScopeAllowed(false);
+            realm.admin().clients().get(narrow.uuid()).update(rep);
+            RoleRepresentation capped = role(realm, "on-call", "1500");
+            role(realm, "ops-bundle", null);
+            realm.admin().roles().get("ops-bundle").addComposites(List.of(capped));
+            TestRealm.User user = realm.createUser("ops-bundle-holder", false);
+            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("ops-bundle").toRepresentation()));
+
+            Oidc.Reply tokens = realm.oidc().passwordGrant(narrow.clientId(), narrow.secret(), user.username(), user.password());
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            JsonNode access = Jwt.claims(tokens.text("access_token"));
+            assertThat(access.path("realm_access").path("roles").toString()).as("the role is outside the client's scope")
+                    .doesNotContain("on-call").doesNotContain("ops-bundle");
+            long started = access.path("iat").asLong();
+            assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong()).as("the login's refresh token ends at the role cap")
+                    .isLessThanOrEqualTo(started + 1500);
+            Oidc.Reply ok = refreshAt(realm, narrow, tokens, 600);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertThat(Jwt.claims(ok.text("refresh_token")).path("exp").asLong()).as("a refreshed token ends at the role cap too")
+                    .isLessThanOrEqualTo(started + 1500);
+            realm.setClockOffset(1501);
+            assertThat(assertLimitReached(server, realm.oidc().refresh(narrow.clientId(), narrow.secret(), ok.text("refresh_token")), user)
+                    .path("cap_source").asText()).isEqualTo("role:on-call");
         }
     }
 

@@ -3,6 +3,7 @@ package org.kcbastion.sessionlimits;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Impersonations;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.ClientSessionContext;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Stream;
 
 /**
  * Reads only what Keycloak already holds in memory for the request (cached realm, client and role data, the loaded
@@ -25,14 +27,27 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     @Override
     public SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client) {
-        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client));
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client, deepRoles(session.getUser())));
     }
 
-    static SessionCaps.Facts facts(UserSessionModel session, ClientModel client) {
+    /**
+     * For a client with full scope, Keycloak's own roles of the request are every role the user holds, expanded
+     * ({@code TokenManager.getAccess}); its token mappers read the same set, which the context resolves once per request.
+     * Reading it here adds no second expansion of the user's roles to a refresh. A client without full scope sees
+     * only its scope's share of them, so its sessions expand the user's roles themselves.
+     */
+    @Override
+    public SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
+        ClientModel client = request.getClientSession().getClient();
+        Stream<RoleModel> roles = client.isFullScopeAllowed() ? request.getRolesStream() : deepRoles(session.getUser());
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client, roles));
+    }
+
+    private static SessionCaps.Facts facts(UserSessionModel session, ClientModel client, Stream<RoleModel> roles) {
         OptionalInt clientCap = client == null ? OptionalInt.empty() : SessionCaps.parse(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
         return new SessionCaps.Facts(session.getStarted(), session.isOffline(), session.isRememberMe(), impersonation,
-                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(session.getUser()),
+                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(roles),
                 impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
                 impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0);
     }
@@ -48,13 +63,18 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
         }
     }
 
-    /** Caps of every role the user holds: direct, composite and through groups. */
-    static Map<String, Integer> roleCaps(UserModel user) {
+    /** Every role the user holds: direct, composite and through groups. */
+    private static Stream<RoleModel> deepRoles(UserModel user) {
+        return user == null ? Stream.empty() : RoleUtils.getDeepUserRoleMappings(user).stream();
+    }
+
+    /** The caps among {@code roles}. */
+    static Map<String, Integer> roleCaps(Stream<RoleModel> roles) {
         Map<String, Integer> caps = new LinkedHashMap<>();
-        if (user == null) return caps;
-        for (RoleModel role : RoleUtils.getDeepUserRoleMappings(user)) {
-            SessionCaps.parse(role.getFirstAttribute(SessionCaps.ATTRIBUTE)).ifPresent(cap -> caps.put(role.getName(), cap));
-        }
+        roles.forEach(role -> {
+            String value = role.getFirstAttribute(SessionCaps.ATTRIBUTE);
+            if (value != null) SessionCaps.parse(value).ifPresent(cap -> caps.put(role.getName(), cap));
+        });
         return caps;
     }
 }

@@ -1,6 +1,7 @@
 package org.kcbastion.sessionlimits;
 
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.ClientSessionContext;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.provider.Provider;
@@ -18,6 +19,16 @@ public interface SessionLimitProvider extends Provider {
      * @return the deadline, or the earliest of them when several caps apply
      */
     SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client);
+
+    /**
+     * The deadline of {@code session} on a token request: a refresh, a code exchange, any grant that issues tokens.
+     * {@code request} is Keycloak's context of that request; what it resolves once per request (the user's roles, the
+     * client scopes) a provider reads from it instead of resolving again. {@code session} is the session the tokens
+     * live under: the offline copy when the grant has just created one.
+     */
+    default SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
+        return deadline(realm, session, request.getClientSession().getClient());
+    }
 
     @Override
     default void close() {

@@ -48,7 +48,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
             if (offline != null) userSession = offline;
         }
         SessionDeadline deadline = sameSession(userSession, validatedSession) && validated != null ? validated
-                : SessionLimitEnforcer.provider(session).deadline(realm, userSession, clientSession.getClient());
+                : SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession, ctx.clientSessionCtx());
         clamp(ctx.responseBuilder().getAccessToken(), refreshToken, deadline);
         return refreshToken;
     }
@@ -61,7 +61,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         TokenManager.TokenValidation validation = super.validateToken(session, uriInfo, connection, realm, oldToken, headers,
                 scope, client, tokenManager, event);
         UserSessionModel userSession = validation.userSession;
-        SessionDeadline deadline = SessionLimitEnforcer.provider(session).deadline(realm, userSession, client);
+        SessionDeadline deadline = SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession, validation.clientSessionCtx);
         validated = deadline;
         validatedSession = userSession;
         if (deadline.passed(Time.currentTime()) && !deadline.enforced()) {
@@ -81,7 +81,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         if (deadline == null) {
             var clientSession = builder.getClientSessionCtx().getClientSession();
             deadline = SessionLimitEnforcer.provider(session)
-                    .deadline(clientSession.getRealm(), clientSession.getUserSession(), clientSession.getClient());
+                    .tokenRequestDeadline(clientSession.getRealm(), clientSession.getUserSession(), builder.getClientSessionCtx());
         }
         clamp(builder.getAccessToken(), builder.getRefreshToken(), deadline);
         return builder;

@@ -50,7 +50,7 @@ final class TokenDeadlineClientPolicyManager extends DefaultClientPolicyManager 
         UserSessionModel userSession = clientSession == null ? null : clientSession.getUserSession();
         if (userSession == null) return;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session)
-                .deadline(clientSession.getRealm(), userSession, clientSession.getClient());
+                .tokenRequestDeadline(clientSession.getRealm(), userSession, builder.getClientSessionCtx());
         if (!deadline.enforced()) return;
         SessionLimitRefreshTokenProvider.clamp(builder.getAccessToken(), null, deadline);
         IDToken id = builder.getIdToken();

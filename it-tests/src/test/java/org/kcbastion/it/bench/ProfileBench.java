@@ -52,10 +52,15 @@ class ProfileBench {
 
     /** Execution samples of one recording: all, those with a Bastion frame, and Bastion's own work by frame. */
     record Profile(long samples, long withBastion, long own, Map<String, Long> ownByFrame, Map<String, Long> outermost,
-                   Map<String, Long> inclusive) {
+                   Map<String, Long> inclusive, long roleExpansion, Map<String, Long> ownCallees) {
 
         double ownShare() {
             return (double) own / Math.max(1, samples);
+        }
+
+        /** The share of samples expanding a user's roles, wherever called from: equal on both servers when Bastion adds none. */
+        double roleExpansionShare() {
+            return (double) roleExpansion / Math.max(1, samples);
         }
     }
 
@@ -66,20 +71,25 @@ class ProfileBench {
         Map<String, Long> ownByFrame = new HashMap<>();
         Map<String, Long> outermost = new HashMap<>();
         Map<String, Long> bastionFrames = new HashMap<>();
+        long roleExpansion = 0;
+        Map<String, Long> ownCallees = new HashMap<>();
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
             samples++;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
             for (int i = 0; i < frames.size(); i++) {
                 if (!name(frames.get(i)).startsWith("org.kcbastion")) continue;
-                // The innermost Bastion frame. Calling Keycloak's own refresh (super) is Keycloak's work, whatever wraps it.
-                boolean keycloaksWork = i > 0 && frames.get(i - 1).getMethod().getType().getName().startsWith(SUPER);
+                // The innermost Bastion frame: its own work, unless it calls into what stock Keycloak runs the same way.
+                boolean keycloaksWork = i > 0 && KEYCLOAKS_OWN.stream().anyMatch(name(frames.get(i - 1))::startsWith);
                 if (!keycloaksWork) {
                     own++;
                     ownByFrame.merge(name(frames.get(i)), 1L, Long::sum);
+                    ownCallees.merge(name(frames.get(i)) + " -> " + (i > 0 ? name(frames.get(i - 1)) : "(itself)")
+                            + (i > 1 ? " -> " + name(frames.get(0)) : ""), 1L, Long::sum);
                 }
                 break;
             }
+            if (frames.stream().anyMatch(f -> name(f).equals(ROLE_EXPANSION))) roleExpansion++;
             String outer = null;
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (RecordedFrame f : frames) {
@@ -94,7 +104,7 @@ class ProfileBench {
                 outermost.merge(outer, 1L, Long::sum);
             }
         }
-        return new Profile(samples, withBastion, own, ownByFrame, outermost, bastionFrames);
+        return new Profile(samples, withBastion, own, ownByFrame, outermost, bastionFrames, roleExpansion, ownCallees);
     }
 
     static void report(Path recording) throws Exception {
@@ -103,7 +113,10 @@ class ProfileBench {
                 100.0 * p.withBastion() / Math.max(1, p.samples()));
         System.out.printf(Locale.ROOT, "Bastion's own work (not Keycloak's refresh called through Bastion's provider): %d (%.2f%%)%n",
                 p.own(), 100 * p.ownShare());
+        System.out.printf(Locale.ROOT, "expanding a user's roles (%s, from anywhere): %d (%.2f%%)%n", ROLE_EXPANSION, p.roleExpansion(),
+                100 * p.roleExpansionShare());
         print("Bastion's own work, by innermost Bastion frame", p.ownByFrame(), p.samples());
+        print("Bastion's own work, by innermost Bastion frame -> what it calls -> the innermost frame", p.ownCallees(), p.samples());
         print("by outermost Bastion frame", p.outermost(), p.samples());
         print("every Bastion frame (inclusive)", p.inclusive(), p.samples());
     }
@@ -118,10 +131,17 @@ class ProfileBench {
     }
 
     /**
-     * The package of what Bastion's refresh-token provider extends ({@code DefaultRefreshTokenProvider} and its
-     * parent); a call from a Bastion frame into it is Keycloak's own refresh.
+     * Keycloak's work that a Bastion frame calls, which stock Keycloak runs just the same: the methods Bastion's
+     * providers override and call (super) in the refresh-token provider and the client-policy manager, and the
+     * request's roles, which Keycloak's client-session context resolves once per request and its token mappers read
+     * (Bastion may be the first to ask; {@link Profile#roleExpansionShare} shows whether anything expands them twice).
      */
-    static final String SUPER = "org.keycloak.protocol.oidc.refresh.";
+    static final List<String> KEYCLOAKS_OWN = List.of(
+            "org.keycloak.protocol.oidc.refresh.",
+            "org.keycloak.services.clientpolicy.DefaultClientPolicyManager.triggerOnEvent",
+            "org.keycloak.services.util.DefaultClientSessionContext.getRolesStream");
+
+    static final String ROLE_EXPANSION = "org.keycloak.models.utils.RoleUtils.getDeepUserRoleMappings";
 
     static String name(RecordedFrame f) {
         return f.getMethod().getType().getName() + "." + f.getMethod().getName();

@@ -63,7 +63,10 @@ public final class ProductionServer extends LaunchedServer {
         Path logFile = home.resolve("server.log");
         Started started;
         try {
-            started = launch(name, home, command, Map.of("JAVA_OPTS_KC_HEAP", HEAP), logFile, management);
+            // DebugNonSafepoints: JFR then attributes a sample to the code that ran, not to the nearest safepoint's
+            // method (the usual setting for profiling; no effect on the code the JIT generates).
+            started = launch(name, home, command, Map.of("JAVA_OPTS_KC_HEAP", HEAP,
+                    "JAVA_OPTS_APPEND", "-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"), logFile, management);
         } catch (AssertionError | RuntimeException e) {
             db.drop();
             throw e;
