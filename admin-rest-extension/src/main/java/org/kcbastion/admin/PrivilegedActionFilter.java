@@ -8,9 +8,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.ApiError;
-import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.Ids;
-import org.kcbastion.core.Impersonations;
+import org.kcbastion.core.ImpersonationFlow;
 import org.kcbastion.core.PrivilegedActionGuard;
 import org.kcbastion.core.RequestBodies;
 import org.keycloak.common.Profile;
@@ -27,7 +26,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Puts {@link PrivilegedActionGuard} in front of Keycloak's own impersonation endpoint, so the admin console's
+ * Step 1 of {@link ImpersonationFlow}: puts the guard in front of Keycloak's own impersonation endpoint, so the admin console's
  * Impersonate button and direct REST calls pass the same checks, and no second endpoint exists to forget. Like the
  * sudo-mode catalogue ({@link AdminCatalogue}: {@code UserResource#impersonate}, self-guarded) it keys on the resource
  * method Keycloak routed the request to, so every spelling of the path is judged alike. What it cannot judge (unknown
@@ -74,21 +73,8 @@ public final class PrivilegedActionFilter implements ContainerRequestFilter {
         if (reason == null) reason = reasonFromBody(request);
         String ip = session.getContext().getConnection() == null ? null : session.getContext().getConnection().getRemoteAddr();
 
-        PrivilegedActionGuard.Decision decision = PrivilegedActionGuard.decide(session,
-                new PrivilegedActionGuard.Request(PrivilegedActionGuard.Action.IMPERSONATE, realm, admin, target, reason, ip));
-        if (!decision.allowed()) {
-            Impersonations.denied(session, realm, target, admin.getRealm(), admin.getUser(), decision.error(), reason, ip);
-            request.abortWith(decision.toResponse());
-            return;
-        }
-        // Keycloak itself ends a same-realm admin's session when impersonating; only a cross-realm admin's session
-        // lives on, and the impersonation is tied to it.
-        boolean sameRealm = admin.getRealm().getId().equals(realm.getId());
-        String adminSession = decision.adminSession() == null || sameRealm ? null
-                : BastionKeys.digests(session).hmac(decision.adminSession().getId());
-        UserModel adminUser = admin.getUser();
-        session.setAttribute(Impersonations.GRANT_ATTRIBUTE, new Impersonations.Grant(decision.reason(), admin.getRealm().getId(),
-                adminUser == null ? null : adminUser.getId(), adminUser == null ? null : adminUser.getUsername(), adminSession, ip));
+        PrivilegedActionGuard.Decision decision = ImpersonationFlow.of(session).authorize(realm, admin, target, reason, ip);
+        if (!decision.allowed()) request.abortWith(decision.toResponse());
     }
 
     /** {@code {"reason": "..."}} from a JSON body, which is put back for the endpoint; null when absent or unreadable. */

@@ -33,11 +33,8 @@ public final class Impersonations {
     /** HMAC digest of the admin's session id: enough to tell whether it still exists, useless to a reader of the store. */
     public static final String NOTE_ADMIN_SESSION = "bastion.impersonation.admin-session";
 
-    /** Session attribute through which the guard hands its decision to the IMPERSONATE event of the same request. */
-    public static final String GRANT_ATTRIBUTE = "bastion.impersonation.grant";
-
     /** What the guard allowed; {@code adminSessionDigest} is null for service accounts and same-realm admins. */
-    public record Grant(String reason, String adminRealmId, String adminId, String adminUsername, String adminSessionDigest,
+    record Grant(String reason, String adminRealmId, String adminId, String adminUsername, String adminSessionDigest,
                         String clientIp) {
     }
 
@@ -54,13 +51,13 @@ public final class Impersonations {
     }
 
     /**
-     * Called on Keycloak's IMPERSONATE event, inside the request's transaction: stamps the new session and writes the
-     * start audit line; the notices go out after commit.
+     * Keycloak's IMPERSONATE event, inside the request's transaction ({@link ImpersonationFlow#started}): stamps the new
+     * session with {@code grant} (null when the guard did not see the request) and writes the start audit line; the
+     * notices go out after commit.
      */
-    public static void started(KeycloakSession session, RealmModel realm, String sessionId) {
+    static void started(KeycloakSession session, RealmModel realm, String sessionId, Grant grant) {
         UserSessionModel us = sessionId == null ? null : session.sessions().getUserSession(realm, sessionId);
         if (us == null) return;
-        Grant grant = session.getAttribute(GRANT_ATTRIBUTE, Grant.class);
         BastionPolicy policy = BastionPolicy.from(realm);
         long expires = us.getStarted() + policy.impersonationMaxSessionSeconds();
         us.setNote(NOTE_STARTED, String.valueOf(us.getStarted()));
@@ -110,7 +107,7 @@ public final class Impersonations {
      * A refused impersonation: Keycloak's {@code IMPERSONATE_ERROR} event (stored at once, in a transaction of its
      * own), the audit line and a notice to the security contact.
      */
-    public static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
+    static void denied(KeycloakSession session, RealmModel realm, UserModel target, RealmModel adminRealm, UserModel admin,
                               String error, String rawReason, String clientIp) {
         // A refused reason is whatever the caller sent: keep it, but never as raw control or separator characters.
         String reason = Reasons.escape(rawReason);

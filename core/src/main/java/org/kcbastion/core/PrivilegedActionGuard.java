@@ -90,12 +90,15 @@ public final class PrivilegedActionGuard {
     }
 
     /**
-     * Decides, counts the decision, and audits a refusal ({@code privileged_action_denied}; impersonation refusals get
-     * their own, richer {@code impersonation_denied} line from the caller).
+     * Decides, counts the decision, and audits a refusal: {@code privileged_action_denied}, or for an impersonation
+     * {@code impersonation_denied} with Keycloak's {@code IMPERSONATE_ERROR} event and the security contact's notice.
      */
     public static Decision decide(KeycloakSession session, Request request) {
         Decision decision = evaluate(session, request);
-        if (!decision.allowed() && request.action() != Action.IMPERSONATE) {
+        if (!decision.allowed() && request.action() == Action.IMPERSONATE) {
+            Impersonations.denied(session, request.realm(), request.target(), request.admin().getRealm(), request.admin().getUser(),
+                    decision.error(), request.reason(), request.clientIp());
+        } else if (!decision.allowed()) {
             Map<String, Object> audit = new LinkedHashMap<>();
             audit.put("action", request.actionId());
             audit.put("error", decision.error());

@@ -10,7 +10,6 @@ import org.kcbastion.core.RequestBodies;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.UserSessionModel;
 import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
@@ -21,7 +20,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Sees the two admin credential changes that the admin event alone cannot tell apart:
+ * Steps 1 and 4 of {@link CredentialChangeFlow}. Sees the two admin credential changes that the admin event alone
+ * cannot tell apart:
  * <ul>
  * <li>{@code PUT users/{id}} with {@code credentials} in the body: Keycloak strips them from the event's
  * representation, so the request is marked here and the listener revokes on the event;</li>
@@ -32,11 +32,6 @@ import java.util.Optional;
  */
 @Provider
 public final class CredentialChangeFilter implements ContainerRequestFilter, ContainerResponseFilter {
-
-    static final String CREDENTIALS_IN_BODY = "bastion.credentials-in-body";
-    static final String DISABLES_CREDENTIALS = "bastion.disables-credentials";
-    /** The credential types of the body (a {@code List<String>}), for the Shared Signals credential-change. */
-    static final String CREDENTIAL_TYPES = "bastion.credential-types";
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -54,7 +49,6 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
         update.ifPresent(ids -> {
             JsonNode credentials = body.path("credentials");
             if (!credentials.isArray() || credentials.isEmpty()) return;
-            session.setAttribute(CREDENTIALS_IN_BODY, ids[1]);
             List<String> types = new ArrayList<>();
             for (JsonNode c : credentials) {
                 // Keycloak stores a credential without a type as a password.
@@ -62,7 +56,7 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
                 if (type.isBlank()) type = "password";
                 if (!types.contains(type)) types.add(type);
             }
-            session.setAttribute(CREDENTIAL_TYPES, List.copyOf(types));
+            CredentialChangeFlow.of(session).updateCarriesCredentials(ids[1], types);
         });
         disable.ifPresent(ids -> {
             RealmModel realm = session.realms().getRealmByName(ids[0]);
@@ -76,8 +70,7 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
                 }
             }
             if (stored.isEmpty()) return;
-            session.setAttribute(DISABLES_CREDENTIALS, ids[1]);
-            session.setAttribute(CREDENTIAL_TYPES, List.copyOf(stored));
+            CredentialChangeFlow.of(session).disablesCredentials(ids[1], stored);
         });
     }
 
@@ -86,22 +79,8 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
         if (response.getStatus() / 100 != 2 || !"PUT".equals(request.getMethod())) return;
         CredentialChange.disableCredentialTypesRequest(request.getMethod(), request.getUriInfo().getPath()).ifPresent(ids -> {
             KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-            if (session == null || !ids[1].equals(session.getAttribute(DISABLES_CREDENTIALS, String.class))) return;
-            RealmModel realm = session.realms().getRealmByName(ids[0]);
-            if (realm == null) return;
-            UserSessionModel adminSession = session.getContext().getUserSession();
-            String admin = adminSession == null ? null : adminSession.getUser().getUsername();
-            String ip = session.getContext().getConnection() == null ? null : session.getContext().getConnection().getRemoteAddr();
-            CredentialChangeRevocation.apply(session, realm, new CredentialChange(CredentialChange.CREDENTIAL_DISABLED,
-                    "bastionChangeCredentialDisabled", realm.getId(), ids[1], typesOf(session)), admin, ip);
+            if (session != null) CredentialChangeFlow.of(session).responded(ids[0], ids[1]);
         });
-    }
-
-    /** The types the request filter found in the body. */
-    @SuppressWarnings("unchecked")
-    static List<String> typesOf(KeycloakSession session) {
-        List<String> types = session.getAttribute(CREDENTIAL_TYPES, List.class);
-        return types == null ? List.of() : types;
     }
 
     /** Reads the JSON body and puts the bytes back for the endpoint; null when there is none or it is not JSON. */

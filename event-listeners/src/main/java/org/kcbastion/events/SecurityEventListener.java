@@ -1,6 +1,7 @@
 package org.kcbastion.events;
 
 import org.kcbastion.core.AdminPaths;
+import org.kcbastion.core.ImpersonationFlow;
 import org.kcbastion.core.Impersonations;
 import org.kcbastion.core.PolicyTab;
 import org.keycloak.events.Event;
@@ -8,11 +9,9 @@ import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.events.admin.OperationType;
-import org.keycloak.events.admin.AuthDetails;
 import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 
 /**
  * Runs inside the admin's request transaction (Keycloak delivers success events synchronously), so a revocation it
@@ -32,7 +31,7 @@ final class SecurityEventListener implements EventListenerProvider {
             StaleLoginGuard.check(session, event);
         } else if (event.getType() == EventType.IMPERSONATE) {
             RealmModel realm = session.realms().getRealm(event.getRealmId());
-            if (realm != null) Impersonations.started(session, realm, event.getSessionId());
+            if (realm != null) ImpersonationFlow.of(session).started(realm, event.getSessionId());
         } else if (event.getType() == EventType.LOGOUT && event.getSessionId() != null && !endedByBastion(event)) {
             RealmModel realm = session.realms().getRealm(event.getRealmId());
             if (realm != null) Impersonations.endedByKeycloak(session, realm, event.getSessionId(), Impersonations.END_LOGOUT);
@@ -62,25 +61,7 @@ final class SecurityEventListener implements EventListenerProvider {
             return;
         }
         if (event.getResourceType() != ResourceType.USER || event.getOperationType() == null) return;
-        boolean credentialsInBody = path != null
-                && path.equals("users/" + session.getAttribute(CredentialChangeFilter.CREDENTIALS_IN_BODY, String.class));
-        CredentialChange.fromAdminEvent(event.getOperationType().name(), path, event.getRealmId(), credentialsInBody)
-                .map(change -> CredentialChange.CREDENTIALS_SET.equals(change.trigger())
-                        ? change.withCredentialTypes(CredentialChangeFilter.typesOf(session)) : change)
-                .ifPresent(change -> {
-                    RealmModel realm = session.realms().getRealm(change.realm());
-                    if (realm == null) return;
-                    AuthDetails auth = event.getAuthDetails();
-                    CredentialChangeRevocation.apply(session, realm, change, adminUsername(auth),
-                            auth == null ? null : auth.getIpAddress());
-                });
-    }
-
-    private String adminUsername(AuthDetails auth) {
-        if (auth == null || auth.getUserId() == null) return null;
-        RealmModel adminRealm = session.realms().getRealm(auth.getRealmId());
-        UserModel admin = adminRealm == null ? null : session.users().getUserById(adminRealm, auth.getUserId());
-        return admin == null ? auth.getUserId() : admin.getUsername();
+        CredentialChangeFlow.of(session).adminEvent(event, path);
     }
 
     @Override

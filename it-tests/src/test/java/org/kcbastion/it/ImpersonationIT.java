@@ -182,6 +182,7 @@ class ImpersonationIT {
             assertThat(events(realm, "IMPERSONATE", target.id())).hasSize(1);
             JsonNode audit = AuditLog.await(server, "impersonation_start", "user_id", target.id(), WAIT);
             assertThat(audit.path("reason").asText()).isEqualTo("INC-4711 password help");
+            assertThat(audit.path("guarded").asBoolean()).as("the guard's grant reached the new session").isTrue();
             assertThat(audit.path("impersonator_id").asText()).isEqualTo(a.id());
             assertThat(audit.path("expires_at").asLong()).isEqualTo(active.path("expires").asLong());
             assertThat(audit.path("session").asText()).as("a digest, not the id").isNotEqualTo(active.path("id").asText()).hasSize(64);

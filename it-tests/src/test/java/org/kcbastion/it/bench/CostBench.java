@@ -737,9 +737,10 @@ class CostBench {
                 %s
                 """.formatted(LocalDate.now(), machine(), ProductionServer.HEAP,
                 extraRefresh, refreshClean ? "none" : bastionOnly.get("refresh") + " " + bastionOnly.get("offline refresh"),
-                refreshClean && Math.abs(extraRefresh) < 0.05 ? "met" : "**missed**",
+                // Fewer statements than stock is not extra: Keycloak's timers land in whichever server's window is open.
+                refreshClean && extraRefresh < 0.05 ? "met" : "**missed**",
                 extraLogin, extraGrant, loginClean ? "none" : bastionOnly.get("authorization-code login") + " " + bastionOnly.get("password grant"),
-                loginClean && Math.abs(extraLogin) < 0.05 && Math.abs(extraGrant) < 0.05 ? "met" : "**missed**",
+                loginClean && extraLogin < 0.05 && extraGrant < 0.05 ? "met" : "**missed**",
                 refreshNs / 1000, stockRefreshNs / 1e6, share * 100, share < 0.01 ? "met" : "**missed**",
                 jfrShare * 100, (jfrShare - jfrHalf) * 100, (jfrShare + jfrHalf) * 100, profile.own(), profile.samples(),
                 jfrFrames.isEmpty() ? "" : ": " + jfrFrames, jfrShare < 0.002 ? "met" : "**missed**",

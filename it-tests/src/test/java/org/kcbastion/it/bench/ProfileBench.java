@@ -144,7 +144,8 @@ class ProfileBench {
     static final String ROLE_EXPANSION = "org.keycloak.models.utils.RoleUtils.getDeepUserRoleMappings";
 
     static String name(RecordedFrame f) {
-        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+        // A lambda's class name carries its address and hash, different in every JVM: keep the stable part.
+        return f.getMethod().getType().getName().replaceAll("\\$\\$Lambda.*", "\\$\\$Lambda") + "." + f.getMethod().getName();
     }
 
     static void print(String title, Map<String, Long> counts, long samples) {
