@@ -1,7 +1,7 @@
 package org.kcbastion.admin;
 
 import org.kcbastion.admin.PostureReport.Check;
-import org.kcbastion.authenticators.StepUpPage;
+import org.kcbastion.core.StepUpPage;
 import org.kcbastion.core.BastionPolicy;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.Constants;

@@ -81,7 +81,8 @@ record AdminWrite(KeycloakSession session, RealmModel realm, List<String> segmen
                     || nonEmpty(b, "clientRoles") || nonEmpty(b, "federatedIdentities") || present(b, "federationLink"));
             case USER_UPDATE -> userUpdate(b);
             case CLIENT_CREATE -> {
-                PolicyWrites.Assessment cap = PolicyWrites.capWrite("client " + b.path("clientId").asText("?"), null, b.get("attributes"), false);
+                PolicyWrites.Assessment cap = PolicyWrites.capWrite("client " + b.path("clientId").asText("?"), null,
+                        b.get("attributes"), false);
                 yield withInvalid(cap, nonEmpty(b, "protocolMappers") || nonEmpty(b, "authenticationFlowBindingOverrides"));
             }
             case CLIENT_UPDATE -> clientUpdate(b);
@@ -151,7 +152,8 @@ record AdminWrite(KeycloakSession session, RealmModel realm, List<String> segmen
                 || (b.path("enabled").isBoolean() && b.get("enabled").asBoolean() && !user.isEnabled());
         if (takesOver) return Verdict.PRIVILEGED;
         // Disabling a user is containment, whatever else the console sends along with it.
-        return b.path("enabled").isBoolean() && !b.get("enabled").asBoolean() && user.isEnabled() ? Verdict.CONTAINMENT : Verdict.NOT_PRIVILEGED;
+        return b.path("enabled").isBoolean() && !b.get("enabled").asBoolean() && user.isEnabled()
+                ? Verdict.CONTAINMENT : Verdict.NOT_PRIVILEGED;
     }
 
     private Verdict clientUpdate(JsonNode b) {

@@ -215,7 +215,8 @@ final class BastionAdminResource {
         var admin = auth.adminAuth().getUser();
         Impersonations.end(session, realm, us, Impersonations.END_BY_ADMIN,
                 Map.of("ended_by", admin == null ? "-" : admin.getUsername()));
-        adminEvent.resource(ResourceType.USER_SESSION).operation(OperationType.DELETE).resourcePath(session.getContext().getUri()).success();
+        adminEvent.resource(ResourceType.USER_SESSION).operation(OperationType.DELETE)
+                .resourcePath(session.getContext().getUri()).success();
         return Response.noContent().build();
     }
 

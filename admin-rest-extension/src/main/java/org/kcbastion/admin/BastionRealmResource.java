@@ -6,7 +6,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.kcbastion.authenticators.StepUpPage;
+import org.kcbastion.core.StepUpPage;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.PolicyKey;
 import org.keycloak.common.Version;
@@ -63,7 +63,8 @@ final class BastionRealmResource implements RealmResourceProvider {
     @Produces(MediaType.TEXT_HTML)
     public Response console(@QueryParam("realm") String realmName) {
         RealmModel adminRealm = session.getContext().getRealm();
-        String consoleUrl = session.getContext().getUri().getBaseUriBuilder().path("admin/{realm}/console/").build(adminRealm.getName()).toString();
+        String consoleUrl = session.getContext().getUri().getBaseUriBuilder().path("admin/{realm}/console/")
+                .build(adminRealm.getName()).toString();
         Map<String, Object> page = new HashMap<>();
         page.put("consoleUrl", consoleUrl);
         page.put("adminRealm", adminRealm.getName());
@@ -73,7 +74,8 @@ final class BastionRealmResource implements RealmResourceProvider {
             return render(Response.Status.UNAUTHORIZED, "Sign in first", page);
         }
         RealmModel realm = realmName == null || realmName.isBlank() ? adminRealm : session.realms().getRealmByName(realmName);
-        AdminAuth admin = new AdminAuth(adminRealm, auth.token(), auth.user(), adminRealm.getClientByClientId(Constants.ADMIN_CONSOLE_CLIENT_ID));
+        AdminAuth admin = new AdminAuth(adminRealm, auth.token(), auth.user(),
+                adminRealm.getClientByClientId(Constants.ADMIN_CONSOLE_CLIENT_ID));
         if (realm == null || !AdminPermissions.evaluator(session, realm, admin).realm().canViewRealm()) {
             page.put("page", "forbidden");
             return render(Response.Status.FORBIDDEN, "Not permitted", page);
@@ -117,7 +119,8 @@ final class BastionRealmResource implements RealmResourceProvider {
                 .build(Version.RESOURCES_VERSION).toString());
         String html;
         try {
-            html = session.getProvider(FreeMarkerProvider.class).processTemplate(page, TEMPLATE, session.theme().getTheme(Theme.Type.LOGIN));
+            html = session.getProvider(FreeMarkerProvider.class).processTemplate(page, TEMPLATE,
+                    session.theme().getTheme(Theme.Type.LOGIN));
         } catch (FreeMarkerException | IOException e) {
             throw new IllegalStateException("Bastion could not render " + TEMPLATE, e);
         }

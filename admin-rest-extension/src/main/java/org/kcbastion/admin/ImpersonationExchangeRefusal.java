@@ -36,7 +36,8 @@ final class ImpersonationExchangeRefusal implements TokenExchangeProvider {
         SecurityAudit.record("impersonation_denied", context.getRealm().getName(), audit);
         context.getEvent().detail(Details.REASON, "token_exchange_impersonation").error(Errors.NOT_ALLOWED);
         return context.getCors().add(ApiError.builder(403, "access_denied", "Impersonation through token exchange "
-                + "(requested_subject) is refused by Keycloak Bastion; use the admin impersonation endpoint, which requires a step-up.", Map.of()));
+                + "(requested_subject) is refused by Keycloak Bastion; use the admin impersonation endpoint, which requires a step-up.",
+                Map.of()));
     }
 
     @Override

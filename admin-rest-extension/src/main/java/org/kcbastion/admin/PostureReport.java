@@ -77,7 +77,8 @@ final class PostureReport {
                 : "privileged (" + AdminCatalogue.entries().size() + " catalogue entries, GET bastion/policy lists them)")
                 + "; service accounts: " + (policy.stepUpDenyServiceAccounts() ? "deny" : "allow")));
         checks.add(bool("token-exchange-v1", "medium", !Profile.isFeatureEnabled(Profile.Feature.TOKEN_EXCHANGE),
-                "Legacy token exchange (v1) is off", "Legacy token exchange (v1) is on. Bastion refuses its impersonation path (requested_subject) with 403, "
+                "Legacy token exchange (v1) is off",
+                "Legacy token exchange (v1) is on. Bastion refuses its impersonation path (requested_subject) with 403, "
                         + "but the feature should be off",
                 "Start Keycloak without --features=token-exchange (standard token exchange v2 stays available)"));
         checks.add(clientLogout());
@@ -180,7 +181,8 @@ final class PostureReport {
                 .forEach(k -> inDatabase.add("key " + k.getName()));
         if (inDatabase.isEmpty()) return pass("secrets-at-rest", "low", "Client secrets and keys come from a vault or keystore");
         return new Check("secrets-at-rest", "low", "warn", inDatabase.size() + " secret(s) kept in the database: " + names(inDatabase),
-                "Reference client secrets from Keycloak's vault (${vault.key}) and load realm keys from a keystore (java-keystore provider)");
+                "Reference client secrets from Keycloak's vault (${vault.key}) and load realm keys from a keystore "
+                        + "(java-keystore provider)");
     }
 
     /**
@@ -212,7 +214,8 @@ final class PostureReport {
         Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(ClientModel::getRolesStream))
                 .forEach(r -> check(invalid, "role " + r.getName(), r.getFirstAttribute(BastionPolicy.CAP_ATTRIBUTE)));
         if (invalid.isEmpty()) return pass("bastion-attributes", "high", "Every Bastion attribute value is valid");
-        return new Check("bastion-attributes", "high", "fail", invalid.size() + " invalid value(s), read on the strict side: " + names(invalid),
+        return new Check("bastion-attributes", "high", "fail",
+                invalid.size() + " invalid value(s), read on the strict side: " + names(invalid),
                 "Fix or remove them; GET bastion/policy shows the realm's values and why one is refused");
     }
 

@@ -39,11 +39,14 @@ class PolicyWritesTest {
     void caps() throws Exception {
         String cap = "bastion.session.maxSeconds";
         assertThat(PolicyWrites.capWrite("client app", null, json("{\"" + cap + "\": \"600\"}"), true).needsGuard()).as("set").isFalse();
-        assertThat(PolicyWrites.capWrite("client app", "900", json("{\"" + cap + "\": \"600\"}"), true).needsGuard()).as("lowered").isFalse();
-        assertThat(PolicyWrites.capWrite("client app", "900", json("{\"" + cap + "\": \"1200\"}"), true).needsGuard()).as("raised").isTrue();
+        assertThat(PolicyWrites.capWrite("client app", "900", json("{\"" + cap + "\": \"600\"}"), true).needsGuard())
+                .as("lowered").isFalse();
+        assertThat(PolicyWrites.capWrite("client app", "900", json("{\"" + cap + "\": \"1200\"}"), true).needsGuard())
+                .as("raised").isTrue();
         assertThat(PolicyWrites.capWrite("client app", "900", json("{}"), true).needsGuard()).as("removed by a full replace").isTrue();
         assertThat(PolicyWrites.capWrite("client app", "900", json("{}"), false).needsGuard()).as("left out of a partial update").isFalse();
-        assertThat(PolicyWrites.capWrite("role r", null, json("{\"" + cap + "\": [\"30\"]}"), true).invalid()).as("below the floor").isPresent();
+        assertThat(PolicyWrites.capWrite("role r", null, json("{\"" + cap + "\": [\"30\"]}"), true).invalid())
+                .as("below the floor").isPresent();
         assertThat(PolicyWrites.capWrite("role r", null, json("{\"" + cap + "\": [\"abc\"]}"), true).invalid()).isPresent();
     }
 

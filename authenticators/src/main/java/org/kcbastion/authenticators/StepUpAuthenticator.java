@@ -31,7 +31,7 @@ import java.util.Optional;
  */
 final class StepUpAuthenticator implements Authenticator {
 
-    static final String STEP_UP_PARAM = "bastion_step_up";
+    static final String STEP_UP_PARAM = StepUp.REQUEST_PARAM;
     static final String REQUEST_NOTE = AuthorizationEndpoint.LOGIN_SESSION_NOTE_ADDITIONAL_REQ_PARAMS_PREFIX + STEP_UP_PARAM;
     static final String TEMPLATE = "bastion-step-up.ftl";
 
@@ -54,7 +54,7 @@ final class StepUpAuthenticator implements Authenticator {
             return;
         }
         if (freshPage(context, null)) return;
-        if (!StepUpVerifier.hasSecondFactor(context.getUser())) {
+        if (!StepUp.hasSecondFactor(context.getUser())) {
             context.getEvent().user(context.getUser()).error(StepUpVerifier.Failure.NO_SECOND_FACTOR.eventError);
             context.challenge(page(context, StepUpVerifier.Failure.NO_SECOND_FACTOR.message).createErrorPage(Response.Status.FORBIDDEN));
             return;
@@ -82,7 +82,8 @@ final class StepUpAuthenticator implements Authenticator {
 
     /** Seconds the SSO session's step-up stays fresh for impersonation; empty when it is not fresh (or absent). */
     private static Optional<Long> freshSecondsLeft(AuthenticationFlowContext context) {
-        AuthenticationManager.AuthResult sso = AuthenticationManager.authenticateIdentityCookie(context.getSession(), context.getRealm(), true);
+        AuthenticationManager.AuthResult sso = AuthenticationManager.authenticateIdentityCookie(context.getSession(),
+                context.getRealm(), true);
         if (sso == null || sso.session() == null || context.getUser() == null || !sso.user().getId().equals(context.getUser().getId())) {
             return Optional.empty();
         }
@@ -151,7 +152,8 @@ final class StepUpAuthenticator implements Authenticator {
             case RATE_LIMITED -> "Too many failed step-up attempts; try again later";
         });
         Response.ResponseBuilder response = Response.status(failure.status).type(MediaType.APPLICATION_JSON_TYPE).entity(body);
-        if (failure == StepUpVerifier.Failure.RATE_LIMITED) response.header("Retry-After", String.valueOf(StepUpVerifier.retryAfter(context)));
+        if (failure == StepUpVerifier.Failure.RATE_LIMITED) response.header("Retry-After",
+                String.valueOf(StepUpVerifier.retryAfter(context)));
         if (failure.counts) context.failure(AuthenticationFlowError.INVALID_CREDENTIALS, response.build());
         else context.challenge(response.build());
     }

@@ -1,6 +1,7 @@
 package org.kcbastion.authenticators;
 
 import org.kcbastion.core.OperationalInfo;
+import org.kcbastion.core.StepUp;
 import org.keycloak.Config;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
@@ -20,7 +21,7 @@ import java.util.Map;
  */
 public final class StepUpAuthenticatorFactory implements AuthenticatorFactory, ServerInfoAwareProviderFactory {
 
-    public static final String PROVIDER_ID = "bastion-step-up";
+    public static final String PROVIDER_ID = StepUp.AUTHENTICATOR_ID;
 
     @Override
     public Authenticator create(KeycloakSession session) {

@@ -73,7 +73,7 @@ final class StepUpVerifier {
 
     private static Failure check(AuthenticationFlowContext context, KeycloakSession session, RealmModel realm, UserModel user,
                           String password, String otp) {
-        if (!hasSecondFactor(user)) return Failure.NO_SECOND_FACTOR;
+        if (!StepUp.hasSecondFactor(user)) return Failure.NO_SECOND_FACTOR;
         if (realm.isBruteForceProtected()) {
             BruteForceProtector protector = session.getProvider(BruteForceProtector.class);
             if (protector.isPermanentlyLockedOut(session, realm, user) || protector.isTemporarilyDisabled(session, realm, user)) {
@@ -87,10 +87,6 @@ final class StepUpVerifier {
         boolean otpValid = user.credentialManager().getStoredCredentialsByTypeStream(OTPCredentialModel.TYPE).toList().stream()
                 .anyMatch(c -> user.credentialManager().isValid(new UserCredentialModel(c.getId(), OTPCredentialModel.TYPE, code)));
         return otpValid ? null : Failure.INVALID;
-    }
-
-    static boolean hasSecondFactor(UserModel user) {
-        return user != null && user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
     }
 
     private static RateLimiter limiter(KeycloakSession session) {

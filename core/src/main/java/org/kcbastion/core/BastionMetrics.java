@@ -20,7 +20,8 @@ public final class BastionMetrics {
     static final List<String> RATE_SCOPES = List.of("admin", "ip", "target", "step_up");
     static final List<String> PHASES = List.of("started", "denied", "ended");
     /** {@code granted}: password and second factor verified on the step-up page or grant; {@code sign_in}: a sign-in counted. */
-    public static final List<String> STEP_UP_OUTCOMES = List.of("granted", "sign_in", "invalid", "no_second_factor", "locked", "rate_limited");
+    public static final List<String> STEP_UP_OUTCOMES = List.of("granted", "sign_in", "invalid", "no_second_factor", "locked",
+            "rate_limited");
     static final List<String> MAIL_RECIPIENTS = List.of("user", "security_contact");
     /** The CAEP events Bastion hands to Keycloak's Shared Signals transmitter. */
     static final List<String> SSF_EVENTS = List.of("session_revoked", "credential_change");
@@ -138,7 +139,8 @@ public final class BastionMetrics {
     }
 
     private static Counter wouldEnd(String realm, String source) {
-        return Counter.builder("bastion.session.limit.would.end").description("Sessions past their absolute deadline that report mode left alive")
+        return Counter.builder("bastion.session.limit.would.end")
+                .description("Sessions past their absolute deadline that report mode left alive")
                 .tag("realm", realm).tag("source", source).register(Metrics.globalRegistry);
     }
 

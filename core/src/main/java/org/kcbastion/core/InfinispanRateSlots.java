@@ -45,8 +45,10 @@ final class InfinispanRateSlots implements RateSlots {
                 Class<?> entry = Class.forName(ENTRY, true, loader);
                 MethodHandles.Lookup lookup = MethodHandles.publicLookup();
                 return Optional.of(new Handles(provider,
-                        lookup.findVirtual(provider, "getCache", MethodType.methodType(Class.forName("org.infinispan.Cache", true, loader), String.class)),
-                        lookup.findVirtual(basicCache, "putIfAbsent", MethodType.methodType(Object.class, Object.class, Object.class, long.class, TimeUnit.class)),
+                        lookup.findVirtual(provider, "getCache",
+                                MethodType.methodType(Class.forName("org.infinispan.Cache", true, loader), String.class)),
+                        lookup.findVirtual(basicCache, "putIfAbsent",
+                                MethodType.methodType(Object.class, Object.class, Object.class, long.class, TimeUnit.class)),
                         lookup.findConstructor(entry, MethodType.methodType(void.class, Map.class))));
             } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
                 LOG.warnf("%s (%s); rate-limit slots go through Keycloak's single-use SPI, whose shared value lets a write"

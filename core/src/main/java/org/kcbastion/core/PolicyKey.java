@@ -12,7 +12,8 @@ public enum PolicyKey {
             "How old a step-up may be for impersonation and policy changes, in seconds (10 to 3600)."),
     /** The step-up window of catalogue writes other than impersonation and Bastion's policy. */
     STEP_UP_WRITES_MAX_AGE_SECONDS("bastion.stepUp.writesMaxAgeSeconds", "900", "Step-up max age for other admin writes (s)",
-            "How old a step-up may be for the other privileged admin writes (roles, credentials, flows, secrets), in seconds (10 to 7200)."),
+            "How old a step-up may be for the other privileged admin writes (roles, credentials, flows, secrets), "
+                    + "in seconds (10 to 7200)."),
     IMPERSONATION_REQUIRE_REASON("bastion.impersonation.requireReason", "true", "Impersonation needs a reason",
             "Impersonation needs a reason (a ticket), given on the step-up page or in the X-Bastion-Reason header."),
     IMPERSONATION_MAX_SESSION_SECONDS("bastion.impersonation.maxSessionSeconds", "900", "Impersonation max session (s)",
@@ -40,15 +41,21 @@ public enum PolicyKey {
      * report but live on (impersonation lifetimes are enforced either way).
      */
     SESSION_ENFORCE("bastion.session.enforce", "enforce", "Session caps: enforce or report",
-            "enforce: sessions end at their cap. report: sessions past their cap are logged, counted and listed in the posture report, and live on."),
+            "enforce: sessions end at their cap. report: sessions past their cap are logged, counted and listed in the posture report, "
+                    + "and live on."),
     /** Effective only with Keycloak's experimental {@code ssf} feature and a realm whose SSF transmitter is on. */
     SSF_ENABLED("bastion.ssf.enabled", "true", "Shared Signals for revocations",
-            "Send CAEP session-revoked and credential-change events for Bastion's revocations to the realm's Shared Signals streams (Keycloak feature ssf)."),
+            "Send CAEP session-revoked and credential-change events for Bastion's revocations to the realm's Shared Signals streams "
+                    + "(Keycloak feature ssf)."),
     SECURITY_CONTACT("bastion.securityContact", "", "Security contact email",
             "An address that receives a copy of every security alert."),
-    /** {@code privileged}: the catalogue of privileged admin writes needs a step-up; {@code all-writes}: every admin write but containment. */
+    /**
+     * {@code privileged}: the catalogue of privileged admin writes needs a step-up; {@code all-writes}: every admin
+     * write but containment.
+     */
     STEP_UP_SCOPE("bastion.stepUp.scope", "privileged", "Step-up scope",
-            "privileged: the catalogue of privileged admin writes needs a step-up. all-writes: every admin write but sign-outs, disabling and revoking."),
+            "privileged: the catalogue of privileged admin writes needs a step-up. all-writes: every admin write but sign-outs, "
+                    + "disabling and revoking."),
     /** {@code allow}: service accounts (no session to step up in) pass on their permission; {@code deny}: refused. */
     STEP_UP_SERVICE_ACCOUNTS("bastion.stepUp.serviceAccounts", "allow", "Service accounts and privileged writes",
             "allow: service accounts (no session to step up in) pass on their permission. deny: they are refused.");

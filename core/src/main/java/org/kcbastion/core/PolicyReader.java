@@ -38,7 +38,8 @@ final class PolicyReader {
         String value = raw.strip().toLowerCase(Locale.ROOT);
         if (value.equals(loose)) return false;
         if (value.equals(strict)) return true;
-        problems.add(new BastionPolicy.Problem(key, raw, "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)", strict));
+        problems.add(new BastionPolicy.Problem(key, raw,
+                "'" + raw.strip() + "' is not " + loose + " or " + strict + " (" + strict + " applies)", strict));
         return true;
     }
 
@@ -53,7 +54,8 @@ final class PolicyReader {
         String value = raw.strip();
         if (value.equals(String.valueOf(!safe))) return !safe;
         if (!value.equals(String.valueOf(safe))) {
-            problems.add(new BastionPolicy.Problem(key, raw, "'" + value + "' is not exactly " + !safe + " (" + safe + " applies)", String.valueOf(safe)));
+            problems.add(new BastionPolicy.Problem(key, raw,
+                    "'" + value + "' is not exactly " + !safe + " (" + safe + " applies)", String.valueOf(safe)));
         }
         return safe;
     }
@@ -73,7 +75,8 @@ final class PolicyReader {
         String value = raw.strip().toLowerCase(Locale.ROOT);
         if (value.equals("report")) return true;
         if (!value.equals("enforce")) {
-            problems.add(new BastionPolicy.Problem(PolicyKey.SESSION_ENFORCE, raw, "'" + raw.strip() + "' is not enforce or report (enforce applies)", "enforce"));
+            problems.add(new BastionPolicy.Problem(PolicyKey.SESSION_ENFORCE, raw,
+                    "'" + raw.strip() + "' is not enforce or report (enforce applies)", "enforce"));
         }
         return false;
     }

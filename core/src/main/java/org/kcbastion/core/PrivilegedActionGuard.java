@@ -177,7 +177,8 @@ public final class PrivilegedActionGuard {
         if (reason != null && reason.isEmpty()) reason = null;
         if (reason == null && adminSession != null) reason = adminSession.getNote(StepUp.REASON_NOTE);
         if (reason != null && (reason.length() > Reasons.MAX_LENGTH || !Reasons.printable(reason))) {
-            return Decision.deny(400, "reason_required", "The reason must be printable text of at most " + Reasons.MAX_LENGTH + " characters.");
+            return Decision.deny(400, "reason_required",
+                    "The reason must be printable text of at most " + Reasons.MAX_LENGTH + " characters.");
         }
         if (reason == null && request.action() == Action.IMPERSONATE && policy.impersonationRequireReason()) {
             return Decision.deny(400, "reason_required", "Give a reason (a ticket number) at " + stepUpUrl(session, admin.getRealm())
@@ -189,8 +190,10 @@ public final class PrivilegedActionGuard {
             List<RateLimiter.Bucket> buckets = new ArrayList<>();
             String adminId = admin.getUser() == null ? admin.getClient().getId() : admin.getUser().getId();
             buckets.add(new RateLimiter.Bucket("admin", realm.getId() + "/" + adminId, limits.perAdmin()));
-            if (request.clientIp() != null) buckets.add(new RateLimiter.Bucket("ip", realm.getId() + "/" + request.clientIp(), limits.perIp()));
-            if (request.target() != null) buckets.add(new RateLimiter.Bucket("target", realm.getId() + "/" + request.target().getId(), limits.perTarget()));
+            if (request.clientIp() != null) buckets.add(new RateLimiter.Bucket("ip", realm.getId() + "/" + request.clientIp(),
+                    limits.perIp()));
+            if (request.target() != null) buckets.add(new RateLimiter.Bucket("target", realm.getId() + "/" + request.target().getId(),
+                    limits.perTarget()));
             RateLimiter.Outcome outcome = new RateLimiter(RateSlots.of(session), BastionKeys.digests(session))
                     .acquire(Time.currentTime(), buckets);
             if (!outcome.granted()) {

@@ -90,7 +90,8 @@ final class RevocationDelivery {
 
         // The last task to finish writes the audit line: no pool thread blocks waiting for the others.
         AtomicInteger pending = new AtomicInteger(work.size());
-        Runnable finish = () -> SecurityAudit.record("sessions_revoked", facts.realmName, auditDetails(facts, ok.get(), failed.get(), setsQueued.get()));
+        Runnable finish = () -> SecurityAudit.record("sessions_revoked", facts.realmName,
+                auditDetails(facts, ok.get(), failed.get(), setsQueued.get()));
         if (work.isEmpty()) {
             finish.run();
             return;
@@ -109,7 +110,8 @@ final class RevocationDelivery {
     private static void removeDeferred(KeycloakSessionFactory factory, String realmId, List<Deferred> batch) {
         RealmJobs.inRealm(factory, realmId, (s, realm) -> {
             for (Deferred d : batch) {
-                UserSessionModel us = d.offline ? s.sessions().getOfflineUserSession(realm, d.id) : s.sessions().getUserSession(realm, d.id);
+                UserSessionModel us = d.offline ? s.sessions().getOfflineUserSession(realm, d.id)
+                        : s.sessions().getUserSession(realm, d.id);
                 if (us == null) continue;
                 if (d.offline) s.sessions().removeOfflineUserSession(realm, us);
                 else s.sessions().removeUserSession(realm, us);

@@ -68,7 +68,8 @@ public final class SecurityMail {
                 attributes.put("at", formatTime(session, realm, user, notice.epochSeconds()));
                 attributes.put("expiresAt", notice.expiresAt() > 0 ? formatTime(session, realm, user, notice.expiresAt()) : "-");
                 attributes.put("accountName", user.getUsername());
-                String subject = notice.outcome().equals("denied") ? "bastionImpersonationDeniedSubject" : "bastionImpersonationStartedSubject";
+                String subject = notice.outcome().equals("denied") ? "bastionImpersonationDeniedSubject"
+                        : "bastionImpersonationStartedSubject";
                 deliver(session, realm, user, recipient, recipient.equals(user.getEmail()) ? "user" : "security_contact",
                         subject, IMPERSONATION_TEMPLATE, attributes);
             }

@@ -119,8 +119,8 @@ public final class SessionRevoker {
                 (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
 
         Result result = new Result(online.size(), offline.size(), deliveries.size());
-        RevocationDelivery.Facts facts = new RevocationDelivery.Facts(realm.getId(), realm.getName(), user.getId(), request, result, Time.currentTime(),
-                List.copyOf(digestById.keySet()), sessionDigests, List.copyOf(deliveries.values()), unsigned, deferred);
+        RevocationDelivery.Facts facts = new RevocationDelivery.Facts(realm.getId(), realm.getName(), user.getId(), request, result,
+                Time.currentTime(), List.copyOf(digestById.keySet()), sessionDigests, List.copyOf(deliveries.values()), unsigned, deferred);
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         ExecutorService executor = AfterCommit.executor(session);
         AfterCommit.run(session, () -> RevocationDelivery.afterCommit(factory, executor, facts));

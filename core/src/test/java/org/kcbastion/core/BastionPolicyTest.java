@@ -118,7 +118,8 @@ class BastionPolicyTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"INC-1\u2028forged", "INC-1\u2029", "INC-1\u0085", "INC\u202E1", "INC\n1", "\u0000"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"INC-1\u2028forged", "INC-1\u2029", "INC-1\u0085", "INC\u202E1", "INC\n1",
+            "\u0000"})
     @DisplayName("reasons with line or paragraph separators, NEL, bidi overrides or controls are refused and escaped when recorded")
     void reasonsRefuseSeparators(String reason) {
         assertThat(Reasons.valid(reason)).as(reason).isFalse();

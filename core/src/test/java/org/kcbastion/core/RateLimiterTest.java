@@ -1,12 +1,9 @@
 package org.kcbastion.core;
 
 import org.junit.jupiter.api.Test;
-import org.keycloak.models.SingleUseObjectProvider;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,25 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The slot logic against an in-memory store with the same atomic putIfAbsent; the cluster-wide run is ImpersonationIT. */
 class RateLimiterTest {
 
-    /** putIfAbsent/remove/contains like Keycloak's Infinispan store (lifespans are not modelled). */
-    static final class MemoryStore implements SingleUseObjectProvider {
-        final Map<String, Long> entries = new ConcurrentHashMap<>();
-
-        @Override public boolean putIfAbsent(String key, long lifespanInSeconds) { return entries.putIfAbsent(key, lifespanInSeconds) == null; }
-        @Override public boolean contains(String key) { return entries.containsKey(key); }
-        @Override public Map<String, String> remove(String key) { return entries.remove(key) == null ? null : Map.of(); }
-        @Override public void put(String key, long lifespanSeconds, Map<String, String> notes) { entries.put(key, lifespanSeconds); }
-        @Override public Map<String, String> get(String key) { return entries.containsKey(key) ? Map.of() : null; }
-        @Override public boolean replace(String key, Map<String, String> notes) { return entries.containsKey(key); }
-        @Override public void close() { }
-    }
-
     static final Digests DIGESTS = new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
     static final long NOW = 1_800_000_000L;
 
     @Test
     void ofManyConcurrentCallersExactlyNPass() throws Exception {
-        MemoryStore store = new MemoryStore();
+        MemorySingleUseStore store = new MemorySingleUseStore();
         RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket bucket = new RateLimiter.Bucket("admin", "realm/admin-1", RateLimit.parse("5/15m"));
         ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -60,7 +44,7 @@ class RateLimiterTest {
 
     @Test
     void aRefusalGivesBackWhatItTookAndNamesTheScope() {
-        MemoryStore store = new MemoryStore();
+        MemorySingleUseStore store = new MemorySingleUseStore();
         RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket admin = new RateLimiter.Bucket("admin", "r/a", RateLimit.parse("5/15m"));
         RateLimiter.Bucket target = new RateLimiter.Bucket("target", "r/t", RateLimit.parse("1/1h"));
@@ -69,12 +53,12 @@ class RateLimiterTest {
         assertThat(refused.granted()).isFalse();
         assertThat(refused.scope()).isEqualTo("target");
         assertThat(refused.retryAfterSeconds()).isBetween(1L, 3600L);
-        assertThat(store.entries).as("only the first attempt's two permits remain").hasSize(2);
+        assertThat(store.entries()).as("only the first attempt's two permits remain").hasSize(2);
     }
 
     @Test
     void aNewWindowStartsAfreshAndKeysHoldNoSubject() {
-        MemoryStore store = new MemoryStore();
+        MemorySingleUseStore store = new MemorySingleUseStore();
         RateLimiter limiter = new RateLimiter(RateSlots.singleUse(store), DIGESTS);
         RateLimiter.Bucket bucket = new RateLimiter.Bucket("ip", "realm/203.0.113.7", RateLimit.parse("1/1m"));
         long windowStart = NOW - Math.floorMod(NOW, 60);
@@ -82,6 +66,6 @@ class RateLimiterTest {
         assertThat(limiter.acquire(windowStart + 59, List.of(bucket)).granted()).isFalse();
         assertThat(RateLimiter.secondsLeftInWindow(windowStart + 59, bucket.limit())).isEqualTo(1);
         assertThat(limiter.acquire(windowStart + 60, List.of(bucket)).granted()).isTrue();
-        assertThat(store.entries.keySet()).allSatisfy(k -> assertThat(k).doesNotContain("203.0.113.7").startsWith("bastion.rl."));
+        assertThat(store.entries().keySet()).allSatisfy(k -> assertThat(k).doesNotContain("203.0.113.7").startsWith("bastion.rl."));
     }
 }

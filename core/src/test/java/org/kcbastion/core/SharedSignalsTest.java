@@ -20,15 +20,19 @@ class SharedSignalsTest {
     @Test
     @DisplayName("a transmitter that does not emit credential-change itself gets Bastion's for the reset and the removal")
     void keycloakSilent() {
-        assertThat(new SharedSignals.Revocation("u", List.of("s"), "reset_password", List.of("password")).credentialChange(false)).isEqualTo("update");
-        assertThat(new SharedSignals.Revocation("u", List.of("s"), "credential_removed", List.of("otp")).credentialChange(false)).isEqualTo("delete");
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "reset_password", List.of("password")).credentialChange(false))
+                .isEqualTo("update");
+        assertThat(new SharedSignals.Revocation("u", List.of("s"), "credential_removed", List.of("otp")).credentialChange(false))
+                .isEqualTo("delete");
     }
 
     @Test
     @DisplayName("credential-change for the changes Keycloak does not map: set (update) and disabled (revoke)")
     void unmappedChanges() {
-        assertThat(new SharedSignals.Revocation("u", List.of(), "credentials_set", List.of("password")).credentialChange(true)).isEqualTo("update");
-        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of("otp")).credentialChange(true)).isEqualTo("revoke");
+        assertThat(new SharedSignals.Revocation("u", List.of(), "credentials_set", List.of("password")).credentialChange(true))
+                .isEqualTo("update");
+        assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of("otp")).credentialChange(true))
+                .isEqualTo("revoke");
         assertThat(new SharedSignals.Revocation("u", List.of(), "credential_disabled", List.of()).credentialChange(true))
                 .as("no type that existed: nothing changed").isNull();
         assertThat(new SharedSignals.Revocation("u", List.of("s"), "admin_request", List.of()).credentialChange(true)).isNull();

@@ -61,7 +61,8 @@ public final class CredentialChangeFlow implements Provider {
                     RealmModel realm = session.realms().getRealm(change.realm());
                     if (realm == null) return;
                     AuthDetails auth = event.getAuthDetails();
-                    CredentialChangeRevocation.apply(session, realm, change, adminUsername(auth), auth == null ? null : auth.getIpAddress());
+                    CredentialChangeRevocation.apply(session, realm, change, adminUsername(auth),
+                            auth == null ? null : auth.getIpAddress());
                 });
     }
 

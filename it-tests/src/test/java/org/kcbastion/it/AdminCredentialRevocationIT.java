@@ -403,7 +403,8 @@ class AdminCredentialRevocationIT {
                 realm.admin().users().get(s.user().id()).resetPassword(newPassword(false));
                 assertThat(onlineSessions(realm, s.user())).hasSize(2);
                 assertThat(offlineSessions(realm, s.user())).hasSize(1);
-                Oidc.Reply offlineRefresh = realm.oidc().refresh(offline.clientId(), offline.secret(), s.offlineTokens().text("refresh_token"));
+                Oidc.Reply offlineRefresh = realm.oidc().refresh(offline.clientId(), offline.secret(),
+                        s.offlineTokens().text("refresh_token"));
                 assertThat(offlineRefresh.status()).as(offlineRefresh.body()).isEqualTo(200);
                 AuditLog.await(server, "revocation_disabled", "user_id", s.user().id(), DELIVERY);
             } finally {
@@ -445,7 +446,8 @@ class AdminCredentialRevocationIT {
         }
 
         @Test
-        @DisplayName("back-channel receiver hangs: the admin call stays fast, the HTTP client's timeout ends the wait, backchannel_failed audited")
+        @DisplayName("back-channel receiver hangs: the admin call stays fast, the HTTP client's timeout ends the wait, "
+                + "backchannel_failed audited")
         void receiverHangs(KeycloakServer server, TestRealm realm) {
             TestRealm.User user = realm.createUser("receiver-hang-user", false);
             Oidc.Reply tokens = realm.oidc().passwordGrant(password.clientId(), password.secret(), user.username(), user.password());

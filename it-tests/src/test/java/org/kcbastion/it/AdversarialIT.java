@@ -105,7 +105,8 @@ class AdversarialIT {
                 HttpResponse<String> r = call(realm, plain, "PUT", path, loose.toString());
                 assertRefused(r, 401, "step_up_required", "PUT " + path);
                 assertThat(r.headers().firstValue("WWW-Authenticate").orElse("")).contains("insufficient_user_authentication");
-                assertThat(Oidc.parse(r.body()).path("errorMessage").asText()).as("the console shows errorMessage").contains("step_up_required");
+                assertThat(Oidc.parse(r.body()).path("errorMessage").asText()).as("the console shows errorMessage")
+                        .contains("step_up_required");
                 assertThat(realmAttributes(realm)).as("PUT " + path + " stored nothing").isEqualTo(before);
             }
 
@@ -144,7 +145,8 @@ class AdversarialIT {
         }
 
         @Test
-        @DisplayName("an out-of-range value is 400 invalid_policy naming the attribute on every path, for a stepped-up admin and for automation alike")
+        @DisplayName("an out-of-range value is 400 invalid_policy naming the attribute on every path, for a stepped-up admin "
+                + "and for automation alike")
         void invalidValues(TestRealm realm) {
             String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm", "manage-clients", "view-clients"));
             ObjectNode rep = (ObjectNode) Oidc.parse(call(realm, stepUp, "GET", realm.name(), null).body());
@@ -166,7 +168,8 @@ class AdversarialIT {
             client.getAttributes().put("bastion.session.maxSeconds", "forever");
             HttpResponse<String> clientWrite = call(realm, stepUp, "PUT", realm.name() + "/clients/" + app.uuid(), json(client));
             assertRefused(clientWrite, 400, "invalid_policy", "client cap 'forever'");
-            assertThat(realm.admin().clients().get(app.uuid()).toRepresentation().getAttributes()).doesNotContainKey("bastion.session.maxSeconds");
+            assertThat(realm.admin().clients().get(app.uuid()).toRepresentation().getAttributes())
+                    .doesNotContainKey("bastion.session.maxSeconds");
 
             HttpResponse<String> roleWrite = call(realm, stepUp, "POST", realm.name() + "/roles",
                     "{\"name\": \"too-short-cap\", \"attributes\": {\"bastion.session.maxSeconds\": [\"10\"]}}");
@@ -177,11 +180,13 @@ class AdversarialIT {
             HttpResponse<String> newRealm = call(realm, realm.server().admin().tokenManager().getAccessTokenString(), "POST", "",
                     "{\"realm\": \"adversarial-new\", \"enabled\": true, \"attributes\": {\"bastion.stepUp.maxAgeSeconds\": \"1\"}}");
             assertRefused(newRealm, 400, "invalid_policy", "a new realm with a 1 s step-up age");
-            assertThat(realm.server().admin().realms().findAll().stream().map(RealmRepresentation::getRealm)).doesNotContain("adversarial-new");
+            assertThat(realm.server().admin().realms().findAll().stream().map(RealmRepresentation::getRealm))
+                    .doesNotContain("adversarial-new");
         }
 
         @Test
-        @DisplayName("client and role caps: raising or removing one (PUT clients/{id}[/], PUT roles/{name}, PUT roles-by-id/{id}/, partialImport) "
+        @DisplayName("client and role caps: raising or removing one (PUT clients/{id}[/], PUT roles/{name}, PUT roles-by-id/{id}/, "
+                + "partialImport) "
                 + "needs a step-up; lowering one does not")
         void capWrites(TestRealm realm) {
             TestRealm.Client app = realm.createClient("capped-app");
@@ -226,7 +231,8 @@ class AdversarialIT {
             lowered.getAttributes().put("bastion.session.maxSeconds", "300");
             HttpResponse<String> lower = call(realm, plain, "PUT", realm.name() + "/clients/" + app.uuid(), json(lowered));
             assertThat(lower.statusCode()).as("lowering a cap shortens sessions: no step-up. " + lower.body()).isEqualTo(204);
-            assertThat(realm.admin().clients().get(app.uuid()).toRepresentation().getAttributes()).containsEntry("bastion.session.maxSeconds", "300");
+            assertThat(realm.admin().clients().get(app.uuid()).toRepresentation().getAttributes())
+                    .containsEntry("bastion.session.maxSeconds", "300");
 
             String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm", "manage-clients", "view-clients"));
             HttpResponse<String> raise = call(realm, stepUp, "PUT", realm.name() + "/roles-by-id/" + roleId, json(roleRaised));
@@ -334,7 +340,8 @@ class AdversarialIT {
             try {
                 TestRealm.User target = realm.createUser("ttl-target", false);
                 long started = System.currentTimeMillis() / 1000;
-                HttpResponse<String> r = impersonate(realm, admins.stepUpToken(admins.admin("impersonation", "view-users")), target.id(), "TTL-1");
+                HttpResponse<String> r = impersonate(realm, admins.stepUpToken(admins.admin("impersonation", "view-users")),
+                        target.id(), "TTL-1");
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 realm.setClockOffset(50);
                 Oidc.Browser b = realm.oidc().browser().cookiesFrom(r);
@@ -344,7 +351,8 @@ class AdversarialIT {
                 assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
                 JsonNode offline = Jwt.claims(tokens.text("refresh_token"));
                 assertThat(offline.path("typ").asText()).isEqualTo("Offline");
-                assertThat(Jwt.claims(tokens.text("access_token")).path("exp").asLong()).as("access token exp").isLessThanOrEqualTo(started + 62);
+                assertThat(Jwt.claims(tokens.text("access_token")).path("exp").asLong()).as("access token exp")
+                        .isLessThanOrEqualTo(started + 62);
                 assertThat(offline.path("exp").asLong()).as("offline token exp").isLessThanOrEqualTo(started + 62);
 
                 // Raising the TTL now must not extend the running impersonation or what was born from it.
@@ -387,7 +395,8 @@ class AdversarialIT {
         }
 
         @Test
-        @DisplayName("an implicit-flow access token inside a 60 s impersonation expires with the impersonation, not after the realm's 900 s")
+        @DisplayName(
+                "an implicit-flow access token inside a 60 s impersonation expires with the impersonation, not after the realm's 900 s")
         void implicitInsideImpersonation(TestRealm realm) {
             TestRealm.Client app = realm.createClient("implicit-app");
             ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
@@ -397,7 +406,8 @@ class AdversarialIT {
             try {
                 TestRealm.User target = realm.createUser("implicit-target", false);
                 long started = System.currentTimeMillis() / 1000;
-                HttpResponse<String> r = impersonate(realm, admins.stepUpToken(admins.admin("impersonation", "view-users")), target.id(), "IMPLICIT-1");
+                HttpResponse<String> r = impersonate(realm, admins.stepUpToken(admins.admin("impersonation", "view-users")),
+                        target.id(), "IMPLICIT-1");
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 Oidc.Browser b = realm.oidc().browser().cookiesFrom(r);
                 b.open(app.clientId(), app.redirectUri(), "response_type", "token", "response_mode", "fragment");
@@ -431,7 +441,8 @@ class AdversarialIT {
     class Text {
 
         @Test
-        @DisplayName("a reason with U+2028, U+2029, U+0085, U+202E or a newline is 400 reason_required; the stored IMPERSONATE_ERROR reason is escaped")
+        @DisplayName("a reason with U+2028, U+2029, U+0085, U+202E or a newline is 400 reason_required; "
+                + "the stored IMPERSONATE_ERROR reason is escaped")
         void reasons(TestRealm realm) {
             TestRealm.User target = realm.createUser("reason-target", false);
             String token = admins.stepUpToken(admins.admin("impersonation", "view-users"));
@@ -441,7 +452,8 @@ class AdversarialIT {
             }
             assertThat(realm.admin().users().get(target.id()).getUserSessions()).isEmpty();
             List<EventRepresentation> denied = Poll.until("five IMPERSONATE_ERROR events", WAIT, () -> {
-                List<EventRepresentation> events = realm.admin().getEvents(List.of("IMPERSONATE_ERROR"), null, target.id(), null, null, null, 0, 100);
+                List<EventRepresentation> events = realm.admin().getEvents(List.of("IMPERSONATE_ERROR"), null, target.id(),
+                        null, null, null, 0, 100);
                 return events.size() >= 5 ? java.util.Optional.of(events) : java.util.Optional.empty();
             });
             for (EventRepresentation e : denied) {

@@ -96,7 +96,8 @@ class BadInputIT {
             HttpResponse<String> r = send(c);
             JsonNode json = Oidc.parse(r.body());
             if (r.statusCode() >= 500) failures.add(c.name() + ": 5xx " + r.statusCode() + " " + r.body());
-            else if (!c.expected().contains(r.statusCode())) failures.add(c.name() + ": status " + r.statusCode() + " not in " + c.expected() + " " + abbreviate(r.body()));
+            else if (!c.expected().contains(r.statusCode())) failures.add(c.name() + ": status " + r.statusCode() + " not in "
+                    + c.expected() + " " + abbreviate(r.body()));
             else if (json == null || !json.hasNonNull("error")) failures.add(c.name() + ": no JSON error body: " + abbreviate(r.body()));
         }
         assertThat(failures).as("cases that answered wrongly").isEmpty();
@@ -126,7 +127,8 @@ class BadInputIT {
             String noStepUp = admins.plainToken(admins.admin("manage-realm", "view-realm", "manage-users", "view-users", "impersonation"));
             String noRoles = admins.stepUpToken(admins.admin());
             String viewer = admins.stepUpToken(admins.admin("view-realm"));
-            String otherRealm = realm.oidc().passwordGrant(app.clientId(), app.secret(), canary.username(), canary.password()).text("access_token");
+            String otherRealm = realm.oidc().passwordGrant(app.clientId(), app.secret(), canary.username(), canary.password())
+                    .text("access_token");
             String expired = expiredToken(realm);
             String json = "application/json";
             byte[] mib = new byte[1024 * 1024];
@@ -146,7 +148,8 @@ class BadInputIT {
             cases.add(new Case("PUT policy 1 MiB", "PUT", base + "/bastion/policy", manager, json, mib, none, Set.of(400, 413)));
             cases.add(new Case("PUT policy non-UTF-8", "PUT", base + "/bastion/policy", manager, json,
                     new byte[]{'{', '"', (byte) 0xff, (byte) 0xfe, '"', ':', '1', '}'}, none, Set.of(400)));
-            cases.add(new Case("PUT policy as text/plain", "PUT", base + "/bastion/policy", manager, "text/plain", bytes("{}"), none, Set.of(415)));
+            cases.add(new Case("PUT policy as text/plain", "PUT", base + "/bastion/policy", manager,
+                    "text/plain", bytes("{}"), none, Set.of(415)));
             // Tokens and roles
             for (String path : List.of("/bastion/policy", "/bastion/posture", "/bastion/impersonations")) {
                 cases.add(new Case("GET " + path + " without token", "GET", base + path, null, null, null, none, Set.of(401)));
@@ -155,46 +158,61 @@ class BadInputIT {
                 cases.add(new Case("GET " + path + " no roles", "GET", base + path, noRoles, null, null, none, Set.of(403)));
             }
             cases.add(new Case("PUT policy without token", "PUT", base + "/bastion/policy", null, json, bytes("{}"), none, Set.of(401)));
-            cases.add(new Case("PUT policy viewer", "PUT", base + "/bastion/policy", viewer, json, bytes("{\"bastion.stepUp.maxAgeSeconds\": 60}"), none, Set.of(403)));
-            cases.add(new Case("PUT policy no step-up", "PUT", base + "/bastion/policy", noStepUp, json, bytes("{\"bastion.stepUp.maxAgeSeconds\": 60}"), none, Set.of(401)));
+            cases.add(new Case("PUT policy viewer", "PUT", base + "/bastion/policy", viewer, json,
+                    bytes("{\"bastion.stepUp.maxAgeSeconds\": 60}"), none, Set.of(403)));
+            cases.add(new Case("PUT policy no step-up", "PUT", base + "/bastion/policy", noStepUp, json,
+                    bytes("{\"bastion.stepUp.maxAgeSeconds\": 60}"), none, Set.of(401)));
             // Ids
             for (String id : List.of("no-such-id", "..%2F..%2Fmaster", longId, "%FF%FE", "%00", "'%20OR%201=1")) {
                 cases.add(new Case("revoke-sessions id " + abbreviate(id), "POST", base + "/bastion/users/" + id + "/revoke-sessions",
                         manager, null, null, none, Set.of(400, 404)));
-                cases.add(new Case("DELETE impersonation id " + abbreviate(id), "DELETE", base + "/bastion/impersonations/" + id, manager, null, null, none, Set.of(400, 404)));
-                cases.add(new Case("impersonate id " + abbreviate(id), "POST", base + "/users/" + id + "/impersonation", manager, null, null,
-                        Map.of("X-Bastion-Reason", "T-1"), Set.of(400, 404)));
+                cases.add(new Case("DELETE impersonation id " + abbreviate(id), "DELETE", base + "/bastion/impersonations/" + id,
+                        manager, null, null, none, Set.of(400, 404)));
+                cases.add(new Case("impersonate id " + abbreviate(id), "POST", base + "/users/" + id + "/impersonation",
+                        manager, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(400, 404)));
             }
             // Guarded built-in: impersonation with bad reasons, bodies and tokens
             String imp = base + "/users/" + target.id() + "/impersonation";
             // Java's HTTP client sends no control characters in headers but a tab; a JSON body carries any.
-            cases.add(new Case("impersonate reason header with a tab", "POST", imp, manager, null, null, Map.of("X-Bastion-Reason", "T-1\tcol"), Set.of(400)));
+            cases.add(new Case("impersonate reason header with a tab", "POST", imp, manager, null, null,
+                    Map.of("X-Bastion-Reason", "T-1\tcol"), Set.of(400)));
             cases.add(new Case("impersonate JSON reason with control characters", "POST", imp, manager, json,
                     bytes("{\"reason\": \"T-1\\u0007bell\\u0000\"}"), none, Set.of(400)));
-            cases.add(new Case("impersonate reason 10 kB", "POST", imp, manager, null, null, Map.of("X-Bastion-Reason", "r".repeat(10_000)), Set.of(400)));
-            cases.add(new Case("impersonate JSON reason 10 kB", "POST", imp, manager, json, bytes("{\"reason\": \"" + "r".repeat(10_000) + "\"}"), none, Set.of(400)));
+            cases.add(new Case("impersonate reason 10 kB", "POST", imp, manager, null, null,
+                    Map.of("X-Bastion-Reason", "r".repeat(10_000)), Set.of(400)));
+            cases.add(new Case("impersonate JSON reason 10 kB", "POST", imp, manager, json,
+                    bytes("{\"reason\": \"" + "r".repeat(10_000) + "\"}"), none, Set.of(400)));
             cases.add(new Case("impersonate malformed JSON", "POST", imp, manager, json, bytes("{\"reason\": "), none, Set.of(400)));
             cases.add(new Case("impersonate reason as number", "POST", imp, manager, json, bytes("{\"reason\": 42}"), none, Set.of(400)));
             cases.add(new Case("impersonate 1 MiB body", "POST", imp, manager, json, mib, none, Set.of(400, 413)));
             cases.add(new Case("impersonate without token", "POST", imp, null, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
-            cases.add(new Case("impersonate expired token", "POST", imp, expired, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
-            cases.add(new Case("impersonate other realm's token", "POST", imp, otherRealm, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(403)));
+            cases.add(new Case("impersonate expired token", "POST", imp, expired, null, null,
+                    Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
+            cases.add(new Case("impersonate other realm's token", "POST", imp, otherRealm, null, null,
+                    Map.of("X-Bastion-Reason", "T-1"), Set.of(403)));
             cases.add(new Case("impersonate no roles", "POST", imp, noRoles, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(403)));
-            cases.add(new Case("impersonate no step-up", "POST", imp, noStepUp, null, null, Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
+            cases.add(new Case("impersonate no step-up", "POST", imp, noStepUp, null, null,
+                    Map.of("X-Bastion-Reason", "T-1"), Set.of(401)));
             // revoke-sessions is containment: no step-up; a caller without manage-users is refused.
-            cases.add(new Case("revoke-sessions without manage-users", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", viewer, null, null, none, Set.of(403)));
-            cases.add(new Case("revoke-sessions viewer", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions", viewer, null, null, none, Set.of(403)));
+            cases.add(new Case("revoke-sessions without manage-users", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions",
+                    viewer, null, null, none, Set.of(403)));
+            cases.add(new Case("revoke-sessions viewer", "POST", base + "/bastion/users/" + canary.id() + "/revoke-sessions",
+                    viewer, null, null, none, Set.of(403)));
             // Public pages
             String realmBase = server.baseUrl() + "/realms/" + realm.name() + "/bastion";
             // Without parameters the page returns to the console; this realm's flow has no step-up: 409 step_up_not_configured.
-            cases.add(new Case("step-up without parameters, no step-up in the flow", "GET", realmBase + "/step-up", null, null, null, none, Set.of(409)));
-            for (String q : List.of("?client_id=account", "?redirect_uri=javascript:alert(1)", "?redirect_uri=%FF", "?redirect_uri=" + "h".repeat(5000),
+            cases.add(new Case("step-up without parameters, no step-up in the flow", "GET", realmBase + "/step-up",
+                    null, null, null, none, Set.of(409)));
+            for (String q : List.of("?client_id=account", "?redirect_uri=javascript:alert(1)", "?redirect_uri=%FF",
+                    "?redirect_uri=" + "h".repeat(5000),
                     "?redirect_uri=http%3A%2F%2Fevil.example%2F&client_id=" + "c".repeat(300))) {
                 cases.add(new Case("step-up " + abbreviate(q), "GET", realmBase + "/step-up" + q, null, null, null, none, Set.of(400)));
             }
             // Token exchange impersonation path
-            String subject = realm.oidc().passwordGrant(app.clientId(), app.secret(), canary.username(), canary.password()).text("access_token");
-            cases.add(new Case("token exchange requested_subject", "POST", realm.oidc().tokenEndpoint(), null, "application/x-www-form-urlencoded",
+            String subject = realm.oidc().passwordGrant(app.clientId(), app.secret(), canary.username(), canary.password())
+                    .text("access_token");
+            cases.add(new Case("token exchange requested_subject", "POST", realm.oidc().tokenEndpoint(), null,
+                    "application/x-www-form-urlencoded",
                     bytes("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&client_id=" + app.clientId()
                             + "&client_secret=" + app.secret() + "&subject_token=" + subject + "&requested_subject=" + target.username()),
                     none, Set.of(403)));
@@ -207,7 +225,8 @@ class BadInputIT {
         private String expiredToken(TestRealm realm) {
             realm.setClockOffset(-3600);
             try {
-                Oidc.Reply r = realm.oidcOf("master").passwordGrant("admin-cli", null, KeycloakServer.ADMIN_USER, KeycloakServer.ADMIN_PASSWORD);
+                Oidc.Reply r = realm.oidcOf("master").passwordGrant("admin-cli", null, KeycloakServer.ADMIN_USER,
+                        KeycloakServer.ADMIN_PASSWORD);
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 return r.text("access_token");
             } finally {

@@ -108,7 +108,8 @@ class ClusterIT {
     }
 
     static long lines(String text) {
-        return cluster.a().log().lines().filter(l -> l.contains(text)).count() + cluster.b().log().lines().filter(l -> l.contains(text)).count();
+        return cluster.a().log().lines().filter(l -> l.contains(text)).count()
+                + cluster.b().log().lines().filter(l -> l.contains(text)).count();
     }
 
     @Nested
@@ -127,15 +128,17 @@ class ClusterIT {
             ExecutorService pool = Executors.newFixedThreadPool(20);
             CountDownLatch go = new CountDownLatch(1);
             HttpClient http = HttpClient.newHttpClient();
-            List<CompletableFuture<HttpResponse<String>>> futures = IntStream.range(0, 20).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
-                try {
-                    go.await();
-                    return http.send(i % 2 == 0 ? impersonation(cluster.a(), onA, target.id(), i) : impersonation(cluster.b(), onB, target.id(), i),
-                            HttpResponse.BodyHandlers.ofString());
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }, pool)).toList();
+            List<CompletableFuture<HttpResponse<String>>> futures = IntStream.range(0, 20)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                        try {
+                            go.await();
+                            return http.send(i % 2 == 0 ? impersonation(cluster.a(), onA, target.id(), i)
+                                            : impersonation(cluster.b(), onB, target.id(), i),
+                                    HttpResponse.BodyHandlers.ofString());
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }, pool)).toList();
             go.countDown();
             List<Integer> statuses = futures.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList();
             pool.shutdown();
@@ -144,12 +147,14 @@ class ClusterIT {
         }
 
         @Test
-        @DisplayName("the HMAC key: node a from the environment variable, node b from Keycloak's config keystore; both from server configuration")
+        @DisplayName("the HMAC key: node a from the environment variable, node b from Keycloak's config keystore; "
+                + "both from server configuration")
         void hmacKeyFromServerConfiguration() {
             for (KeycloakServer node : List.of(cluster.a(), cluster.b())) {
                 Map<String, String> info = node.admin().serverInfo().getInfo().getProviders().get("eventsListener")
                         .getProviders().get("bastion-security").getOperationalInfo();
-                assertThat(info).as("operational info of bastion-security on %s", node.baseUrl()).containsEntry("hmac-key-source", "server configuration");
+                assertThat(info).as("operational info of bastion-security on %s", node.baseUrl())
+                        .containsEntry("hmac-key-source", "server configuration");
             }
             assertThat(cluster.a().log() + cluster.b().log()).as("the key never reaches the log").doesNotContain(KeycloakCluster.HMAC_KEY);
             // Equal keys on both nodes are what the rate-limit test above shows: its slot keys are digests.
@@ -194,8 +199,10 @@ class ClusterIT {
                 Poll.untilTrue("the sweeper ends the three capped sessions", WAIT, () -> users.stream()
                         .allMatch(u -> realm.admin().users().get(u.id()).getUserSessions().isEmpty()));
                 for (TestRealm.User u : users) {
-                    long lines = AuditLog.lines(cluster.a(), "session_limit_reached").stream().filter(j -> j.path("user_id").asText().equals(u.id())).count()
-                            + AuditLog.lines(cluster.b(), "session_limit_reached").stream().filter(j -> j.path("user_id").asText().equals(u.id())).count();
+                    long lines = AuditLog.lines(cluster.a(), "session_limit_reached").stream()
+                                    .filter(j -> j.path("user_id").asText().equals(u.id())).count()
+                            + AuditLog.lines(cluster.b(), "session_limit_reached").stream()
+                                    .filter(j -> j.path("user_id").asText().equals(u.id())).count();
                     assertThat(lines).as("audit lines for %s across both nodes", u.username()).isEqualTo(1);
                 }
             } finally {
@@ -206,7 +213,8 @@ class ClusterIT {
         }
 
         @Test
-        @DisplayName("impersonation TTL and session caps hold on both nodes: each ends once across the cluster, both nodes refuse the refresh")
+        @DisplayName(
+                "impersonation TTL and session caps hold on both nodes: each ends once across the cluster, both nodes refuse the refresh")
         void ttlAndCapsOnBothNodes() {
             realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS,
                     "bastion.impersonation.maxSessionSeconds", "60", "bastion.session.maxSeconds", "120"));
@@ -214,13 +222,15 @@ class ClusterIT {
                 TestRealm.User admin = admins.admin("impersonation", "view-users");
                 TestRealm.User target = realm.createUser("cluster-ttl-target", false);
                 TestRealm.Client app = realm.createClient("cluster-ttl-app");
-                HttpResponse<String> started = send(impersonation(cluster.a(), stepUpOn(cluster.a(), admin, Totp.now(admin.otpSecret())), target.id(), 0));
+                HttpResponse<String> started = send(impersonation(cluster.a(), stepUpOn(cluster.a(), admin, Totp.now(admin.otpSecret())),
+                        target.id(), 0));
                 assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
                 // Token issuers carry the node's URL (no shared front-end hostname here), so each token stays on its node.
                 Oidc onA = realm.oidcAt(cluster.a(), realm.name());
                 Oidc.Browser browser = onA.browser().cookiesFrom(started);
                 browser.open(app.clientId(), app.redirectUri());
-                String code = browser.code(app.redirectUri()).orElseThrow(() -> new AssertionError("no SSO as the target: " + browser.page().text()));
+                String code = browser.code(app.redirectUri())
+                        .orElseThrow(() -> new AssertionError("no SSO as the target: " + browser.page().text()));
                 Oidc.Reply impersonated = onA.exchangeCode(app.clientId(), app.secret(), code, app.redirectUri());
                 assertThat(Jwt.claims(impersonated.text("access_token")).path("sub").asText()).isEqualTo(target.id());
                 assertThat(impersonationsOn(cluster.b())).as("node b lists the impersonation started on node a").contains(target.id());
@@ -228,7 +238,8 @@ class ClusterIT {
                 TestRealm.User capped = realm.createUser("cluster-cap-user", false);
                 Map<KeycloakServer, Oidc.Reply> cappedTokens = new java.util.LinkedHashMap<>();
                 for (KeycloakServer node : List.of(cluster.a(), cluster.b())) {
-                    Oidc.Reply r = realm.oidcAt(node, realm.name()).passwordGrant(app.clientId(), app.secret(), capped.username(), capped.password());
+                    Oidc.Reply r = realm.oidcAt(node, realm.name()).passwordGrant(app.clientId(), app.secret(), capped.username(),
+                            capped.password());
                     assertThat(r.status()).as(r.body()).isEqualTo(200);
                     cappedTokens.put(node, r);
                 }
@@ -236,7 +247,8 @@ class ClusterIT {
                 realm.setClockOffsetOn(cluster.a(), 61);
                 realm.setClockOffsetOn(cluster.b(), 61);
                 Poll.untilTrue("the impersonation ends at its TTL", WAIT, () -> !impersonationsOn(cluster.b()).contains(target.id()));
-                Poll.untilTrue("no session left for the target", WAIT, () -> cluster.b().admin().realm(realm.name()).users().get(target.id()).getUserSessions().isEmpty());
+                Poll.untilTrue("no session left for the target", WAIT,
+                        () -> cluster.b().admin().realm(realm.name()).users().get(target.id()).getUserSessions().isEmpty());
                 Oidc.Reply refused = onA.refresh(app.clientId(), app.secret(), impersonated.text("refresh_token"));
                 assertThat(refused.status()).as(refused.body()).isEqualTo(400);
                 List<JsonNode> ends = auditAcross("impersonation_end", target.id());
@@ -248,10 +260,13 @@ class ClusterIT {
                 realm.setClockOffsetOn(cluster.a(), 121);
                 realm.setClockOffsetOn(cluster.b(), 121);
                 for (Map.Entry<KeycloakServer, Oidc.Reply> e : cappedTokens.entrySet()) {
-                    Oidc.Reply r = realm.oidcAt(e.getKey(), realm.name()).refresh(app.clientId(), app.secret(), e.getValue().text("refresh_token"));
-                    assertThat(r.status()).as("refresh past the cap on node %s: %s", ((KeycloakCluster.Node) e.getKey()).name(), r.body()).isEqualTo(400);
+                    Oidc.Reply r = realm.oidcAt(e.getKey(), realm.name()).refresh(app.clientId(), app.secret(),
+                            e.getValue().text("refresh_token"));
+                    assertThat(r.status()).as("refresh past the cap on node %s: %s", ((KeycloakCluster.Node) e.getKey()).name(), r.body())
+                            .isEqualTo(400);
                 }
-                Poll.untilTrue("the capped user's sessions end", WAIT, () -> cluster.b().admin().realm(realm.name()).users().get(capped.id()).getUserSessions().isEmpty());
+                Poll.untilTrue("the capped user's sessions end", WAIT,
+                        () -> cluster.b().admin().realm(realm.name()).users().get(capped.id()).getUserSessions().isEmpty());
                 assertThat(auditAcross("session_limit_reached", capped.id())).as("one line per session across both logs").hasSize(2);
             } finally {
                 realm.setClockOffsetOn(cluster.a(), 0);
@@ -266,7 +281,8 @@ class ClusterIT {
 
     /** User ids of the running impersonations, as {@code node} lists them. */
     static List<String> impersonationsOn(KeycloakServer node) {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/admin/realms/" + realm.name() + "/bastion/impersonations"))
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/admin/realms/" + realm.name()
+                        + "/bastion/impersonations"))
                 .header("Authorization", "Bearer " + node.admin().tokenManager().getAccessTokenString()).GET().build());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         List<String> ids = new ArrayList<>();
@@ -280,7 +296,8 @@ class ClusterIT {
     class Faults {
 
         @Test
-        @DisplayName("database outage during sweeps (connections killed, new ones refused): the sweeper logs, recovers the next interval, ends each capped session once")
+        @DisplayName("database outage during sweeps (connections killed, new ones refused): the sweeper logs, recovers the next interval, "
+                + "ends each capped session once")
         void databaseOutageDuringSweep() {
             realm.setAttributes(Map.of("bastion.session.maxSeconds", "60"));
             TestRealm.Client app = realm.createClient("cluster-outage-app");
@@ -307,12 +324,14 @@ class ClusterIT {
                                     && lines(failure) > failuresBefore);
                     outageEnded = System.nanoTime();
                 }
-                System.out.printf("Database out for %.1f s; %d failed sweeps logged%n", (outageEnded - outageStarted) / 1e9, lines(failure) - failuresBefore);
+                System.out.printf("Database out for %.1f s; %d failed sweeps logged%n", (outageEnded - outageStarted) / 1e9,
+                        lines(failure) - failuresBefore);
                 Poll.untilTrue("the sweeper ends the three capped sessions after the outage", WAIT, () -> users.stream()
                         .allMatch(u -> realm.admin().users().get(u.id()).getUserSessions().isEmpty()));
                 System.out.printf("Sessions ended %.1f s after the database came back%n", (System.nanoTime() - outageEnded) / 1e9);
                 for (TestRealm.User u : users) {
-                    assertThat(auditAcross("session_limit_reached", u.id())).as("audit lines for %s across both nodes", u.username()).hasSize(1);
+                    assertThat(auditAcross("session_limit_reached", u.id())).as("audit lines for %s across both nodes", u.username())
+                            .hasSize(1);
                     Poll.untilTrue("LOGOUT event stored for " + u.username(), WAIT, () -> !realm.admin()
                             .getEvents(List.of("LOGOUT"), null, u.id(), null, null, null, 0, 10).isEmpty());
                 }
@@ -348,7 +367,8 @@ class ClusterIT {
     class NodeKilled {
 
         @Test
-        @DisplayName("in the middle of a burst of impersonation attempts: node a still enforces the limit, no audit line, event or revocation is lost")
+        @DisplayName("in the middle of a burst of impersonation attempts: node a still enforces the limit, "
+                + "no audit line, event or revocation is lost")
         void killedMidBurst() throws Exception {
             realm.setAttributes(Map.of("bastion.rateLimit.impersonation", "admin=5/15m,ip=1000/1m,target=1000/1m"));
             TestRealm.User admin = admins.admin("impersonation", "view-users");
@@ -361,7 +381,8 @@ class ClusterIT {
             TestRealm.Client app = realm.createClient("cluster-killed-app");
             TestRealm.User victim = realm.createUser("cluster-killed-victim", false);
             for (int i = 0; i < 3; i++) {
-                assertThat(realm.oidcAt(cluster.b(), realm.name()).passwordGrant(app.clientId(), app.secret(), victim.username(), victim.password()).status()).isEqualTo(200);
+                assertThat(realm.oidcAt(cluster.b(), realm.name()).passwordGrant(app.clientId(), app.secret(), victim.username(),
+                        victim.password()).status()).isEqualTo(200);
             }
 
             ExecutorService pool = Executors.newFixedThreadPool(attempts + 1);
@@ -442,7 +463,8 @@ class ClusterIT {
             password.setValue("Another-Horse-44");
             password.setTemporary(false);
             realm.admin().users().get(victim.id()).resetPassword(password);
-            Poll.untilTrue("node a ends every session of the victim", WAIT, () -> realm.admin().users().get(victim.id()).getUserSessions().isEmpty());
+            Poll.untilTrue("node a ends every session of the victim", WAIT,
+                    () -> realm.admin().users().get(victim.id()).getUserSessions().isEmpty());
             JsonNode revoked = AuditLog.await(cluster.a(), "sessions_revoked", "user_id", victim.id(), WAIT);
             System.out.println("Revocation after the kill: " + revoked);
         }

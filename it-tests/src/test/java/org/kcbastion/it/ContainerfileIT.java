@@ -64,8 +64,9 @@ class ContainerfileIT {
         @Test
         @DisplayName("/metrics answers on the management port, and Bastion's HMAC key came from the environment")
         void metricsAndKey() throws Exception {
-            HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.managementUrl() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> metrics = HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(URI.create(server.managementUrl() + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("jvm_memory_used_bytes");
             assertThat(server.admin().serverInfo().getInfo().getProviders().get("eventsListener").getProviders()
@@ -76,7 +77,8 @@ class ContainerfileIT {
         @Test
         @DisplayName("the file's Keycloak version is the project's default distribution (keycloak.dist.version)")
         void version() throws IOException {
-            Matcher m = Pattern.compile("<keycloak.dist.version>(.+)</keycloak.dist.version>").matcher(Files.readString(Path.of("../pom.xml")));
+            Matcher m = Pattern.compile("<keycloak.dist.version>(.+)</keycloak.dist.version>")
+                    .matcher(Files.readString(Path.of("../pom.xml")));
             assertThat(m.find()).isTrue();
             assertThat(ContainerfileServer.keycloakVersion(containerfile)).isEqualTo(m.group(1));
             assertThat(ContainerfileServer.command(containerfile)).containsExactly("start", "--optimized");

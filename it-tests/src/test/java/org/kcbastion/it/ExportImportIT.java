@@ -51,7 +51,8 @@ class ExportImportIT {
 
         // The tab saved the way the console saves it: created, then one field changed.
         String realmId = realm.admin().toRepresentation().getId();
-        Oidc.Reply created = realm.callAs(stepUp, "POST", "components", "{\"name\": \"bastion-policy\", \"providerId\": \"bastion-policy\", "
+        Oidc.Reply created = realm.callAs(stepUp, "POST", "components",
+                "{\"name\": \"bastion-policy\", \"providerId\": \"bastion-policy\", "
                 + "\"providerType\": \"" + TAB_TYPE + "\", \"parentId\": \"" + realmId + "\", \"config\": {}}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         ObjectNode tab = tab(realm).deepCopy();
@@ -86,7 +87,8 @@ class ExportImportIT {
     class PartialImport {
 
         @Test
-        @DisplayName("the export imported into a new realm brings the client and role caps; without a step-up it is refused and imports nothing")
+        @DisplayName(
+                "the export imported into a new realm brings the client and role caps; without a step-up it is refused and imports nothing")
         void intoNewRealm(KeycloakServer server) {
             TestRealm target = TestRealm.createOn(server, "it-export-partial");
             try {
@@ -132,8 +134,9 @@ class ExportImportIT {
             try (ImportingServer server = ImportingServer.start("import-with-bastion", true, cliFile, startupFile)) {
                 TestRealm cliRealm = TestRealm.existingOn(server, "exp-cli");
                 Map<String, String> attributes = cliRealm.admin().toRepresentation().getAttributes();
-                assertThat(attributes).containsEntry("bastion.session.maxSeconds", "7200").containsEntry("bastion.session.enforce", "report")
-                        .containsEntry("bastion.stepUp.maxAgeSeconds", "120").containsEntry("bastion.impersonation.maxSessionSeconds", "600");
+                assertThat(attributes).containsEntry("bastion.session.maxSeconds", "7200")
+                        .containsEntry("bastion.session.enforce", "report").containsEntry("bastion.stepUp.maxAgeSeconds", "120")
+                        .containsEntry("bastion.impersonation.maxSessionSeconds", "600");
                 JsonNode tab = tab(cliRealm);
                 assertThat(tab.path("config").path("bastion.session.maxSeconds").path(0).asText()).as("%s", tab).isEqualTo("7200");
                 assertThat(tab.path("config").path("bastion.impersonation.maxSessionSeconds").path(0).asText()).isEqualTo("600");
@@ -141,7 +144,8 @@ class ExportImportIT {
                         .containsEntry("bastion.session.maxSeconds", "1800");
 
                 TestRealm startupRealm = TestRealm.existingOn(server, "exp-startup");
-                JsonNode cap = startupRealm.adminCall("GET", "bastion/policy", null).json().path("policy").path("bastion.session.maxSeconds");
+                JsonNode cap = startupRealm.adminCall("GET", "bastion/policy", null).json().path("policy")
+                        .path("bastion.session.maxSeconds");
                 assertThat(cap.path("value").asText()).as("%s", cap).isEqualTo("60");
                 assertThat(cap.path("invalid").asText()).isEqualTo("20");
                 startupRealm.setAttributes(Map.of("bastion.session.enforce", "enforce"));
@@ -163,7 +167,8 @@ class ExportImportIT {
         }
 
         @Test
-        @DisplayName("without the JAR: the export, with the tab's component left out (README), imports both ways and keeps every bastion.* attribute")
+        @DisplayName("without the JAR: the export, with the tab's component left out (README), imports both ways "
+                + "and keeps every bastion.* attribute")
         void withoutBastion() throws IOException {
             Path dir = Files.createDirectories(Path.of("target/it-work/export-import"));
             Path cliFile = write(dir.resolve("plain-cli.json"), withoutTab(renamed("plain-cli")));
@@ -172,7 +177,8 @@ class ExportImportIT {
                 for (String name : List.of("plain-cli", "plain-startup")) {
                     Map<String, String> attributes = server.admin().realm(name).toRepresentation().getAttributes();
                     assertThat(attributes).as(name).containsEntry("bastion.session.maxSeconds", "7200")
-                            .containsEntry("bastion.session.enforce", "report").containsEntry("bastion.impersonation.maxSessionSeconds", "600");
+                            .containsEntry("bastion.session.enforce", "report")
+                            .containsEntry("bastion.impersonation.maxSessionSeconds", "600");
                 }
                 assertThat(server.log()).doesNotContain("org.kcbastion");
             }

@@ -83,7 +83,8 @@ class ImpersonationConsoleIT {
             browser.get(userPage);
             clickImpersonate();
             browser.until("the account console", d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
-            browser.until("the target's account", d -> d.getPageSource().contains(target.username()) || d.getPageSource().contains(target.email()));
+            browser.until("the target's account",
+                    d -> d.getPageSource().contains(target.username()) || d.getPageSource().contains(target.email()));
             browser.shot("03-account-console-as-target.png");
 
             Oidc.Reply list = realm.adminCall("GET", "bastion/impersonations", null);
@@ -96,7 +97,8 @@ class ImpersonationConsoleIT {
         }
 
         @Test
-        @DisplayName("an admin who arrives by SSO cookie after the step-up window is asked for a step-up (the short message names the page)")
+        @DisplayName(
+                "an admin who arrives by SSO cookie after the step-up window is asked for a step-up (the short message names the page)")
         void cookieArrivalIsAsked(KeycloakServer server, TestRealm realm) {
             realm.bindBrowserStepUpFlow();
             TestRealm.User admin = realm.createUser("console-cookie-admin", true);
@@ -116,7 +118,8 @@ class ImpersonationConsoleIT {
                 clickImpersonate();
                 await(By.xpath("//*[contains(normalize-space(), 'Could not impersonate the user')]"));
                 browser.until("the step-up message", d -> d.getPageSource().contains("step_up_required"));
-                assertThat(browser.driver().getPageSource()).contains("Confirm your identity first", "/realms/" + realm.name() + "/bastion/step-up");
+                assertThat(browser.driver().getPageSource())
+                        .contains("Confirm your identity first", "/realms/" + realm.name() + "/bastion/step-up");
                 browser.shot("01-console-step-up-required.png");
                 assertThat(realm.admin().users().get(target.id()).getUserSessions()).isEmpty();
             } finally {
@@ -139,8 +142,10 @@ class ImpersonationConsoleIT {
             Oidc.Browser b = realm.oidc().browser();
             String page = server.baseUrl() + "/realms/" + realm.name() + "/bastion/step-up";
             for (String query : List.of("?redirect_uri=https%3A%2F%2Fevil.example%2F",
-                    "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/#/x", StandardCharsets.UTF_8),
-                    "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/", StandardCharsets.UTF_8) + "&client_id=no-such-client",
+                    "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/#/x",
+                            StandardCharsets.UTF_8),
+                    "?redirect_uri=" + URLEncoder.encode(server.baseUrl() + "/admin/" + realm.name() + "/console/",
+                            StandardCharsets.UTF_8) + "&client_id=no-such-client",
                     "?client_id=account")) {
                 var r = b.get(page + query);
                 assertThat(r.statusCode()).as(query + " -> " + r.body()).isEqualTo(400);

@@ -163,7 +163,8 @@ class ImpersonationIT {
         }
 
         @Test
-        @DisplayName("after a direct-grant step-up (password + TOTP) it works, with notes, events, audit and notice; past max age 401 again")
+        @DisplayName(
+                "after a direct-grant step-up (password + TOTP) it works, with notes, events, audit and notice; past max age 401 again")
         void afterStepUp(KeycloakServer server, TestRealm realm) {
             TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             TestRealm.User target = realm.createUser("target-after-step-up", false);
@@ -223,7 +224,8 @@ class ImpersonationIT {
     class Refusals {
 
         @Test
-        @DisplayName("protected target (admin role, or a role in protectedRoles) 403; no reason 400; no permission 403; wrong realm's admin 403")
+        @DisplayName(
+                "protected target (admin role, or a role in protectedRoles) 403; no reason 400; no permission 403; wrong realm's admin 403")
         void refusals(KeycloakServer server, TestRealm realm) {
             TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             String token = stepUpToken(realm, a);
@@ -290,7 +292,8 @@ class ImpersonationIT {
         void assertExactly(List<HttpResponse<String>> replies, int allowed, String scope, long windowSeconds) {
             long ok = replies.stream().filter(r -> r.statusCode() == 200).count();
             List<HttpResponse<String>> limited = replies.stream().filter(r -> r.statusCode() == 429).toList();
-            assertThat(ok).as("allowed of %d: %s", replies.size(), replies.stream().map(HttpResponse::statusCode).toList()).isEqualTo(allowed);
+            assertThat(ok).as("allowed of %d: %s", replies.size(), replies.stream().map(HttpResponse::statusCode).toList())
+                    .isEqualTo(allowed);
             assertThat(limited).hasSize(replies.size() - allowed);
             limited.forEach(r -> {
                 assertThat(Oidc.parse(r.body()).path("error").asText()).isEqualTo("rate_limited");
@@ -319,9 +322,11 @@ class ImpersonationIT {
                                  long windowSeconds) {
             realm.setAttributes(Map.of("bastion.rateLimit.impersonation", limits));
             try {
-                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation"))).toList();
+                List<String> tokens = IntStream.range(0, 4).mapToObj(i -> stepUpToken(realm, admin(server, realm, "impersonation")))
+                        .toList();
                 TestRealm.User target = realm.createUser(targetName, false);
-                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)), allowed, scope, windowSeconds);
+                assertExactly(burst(realm, 20, i -> impersonationRequest(realm, tokens.get(i % 4), target.id(), "LOAD-" + i)),
+                        allowed, scope, windowSeconds);
                 assertThat(sessionsOf(realm, target.id())).isEqualTo(allowed);
             } finally {
                 realm.setAttributes(Map.of("bastion.rateLimit.impersonation", ROOMY_LIMITS));
@@ -394,7 +399,8 @@ class ImpersonationIT {
         }
 
         @Test
-        @DisplayName("the impersonated session signs out (OIDC logout) or is deleted through Keycloak's own API: audited with reason logout / ended_by_admin")
+        @DisplayName("the impersonated session signs out (OIDC logout) or is deleted through Keycloak's own API: "
+                + "audited with reason logout / ended_by_admin")
         void endedByKeycloak(KeycloakServer server, TestRealm realm) {
             TestRealm.User a = admin(server, realm, "impersonation", "view-users");
             String token = stepUpToken(realm, a);
@@ -411,7 +417,8 @@ class ImpersonationIT {
             assertThat(Jwt.claims(tokens.text("access_token")).path("sub").asText()).isEqualTo(signsOut.id());
             Oidc.Reply out = realm.oidc().logout(app.clientId(), app.secret(), tokens.text("refresh_token"));
             assertThat(out.status()).as(out.body()).isEqualTo(204);
-            assertThat(AuditLog.await(server, "impersonation_end", "user_id", signsOut.id(), WAIT).path("reason").asText()).isEqualTo("logout");
+            assertThat(AuditLog.await(server, "impersonation_end", "user_id", signsOut.id(), WAIT).path("reason").asText())
+                    .isEqualTo("logout");
 
             TestRealm.User deleted = realm.createUser("target-session-deleted", false);
             String sid = start(server, realm, a, token, deleted);

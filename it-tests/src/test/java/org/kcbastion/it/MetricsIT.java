@@ -57,7 +57,8 @@ class MetricsIT {
 
             TestRealm.Client app = realm.createClient("metrics-app");
             TestRealm.User victim = realm.createUser("metrics-victim", false);
-            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), victim.username(), victim.password()).status()).isEqualTo(200);
+            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), victim.username(), victim.password()).status())
+                    .isEqualTo(200);
             CredentialRepresentation password = new CredentialRepresentation();
             password.setType(CredentialRepresentation.PASSWORD);
             password.setValue("Another-Horse-43");
@@ -80,8 +81,10 @@ class MetricsIT {
                 realm.setAttributes(java.util.Collections.singletonMap("bastion.session.maxSeconds", null));
             }
 
-            Poll.untilTrue("revocation counted", WAIT, () -> sum(server, "bastion_sessions_revoked_total", "trigger=\"reset_password\"") >= revoked + 1);
-            assertThat(sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"not_permitted\"")).isEqualTo(denied + 1);
+            Poll.untilTrue("revocation counted", WAIT,
+                    () -> sum(server, "bastion_sessions_revoked_total", "trigger=\"reset_password\"") >= revoked + 1);
+            assertThat(sum(server, "bastion_guard_decisions_total", "action=\"impersonate\"", "outcome=\"not_permitted\""))
+                    .isEqualTo(denied + 1);
             assertThat(sum(server, "bastion_session_limit_reached_total")).isGreaterThanOrEqualTo(capped + 1);
             String text = metricsText(server);
             assertThat(text).doesNotContain(victim.id()).doesNotContain(target.id());

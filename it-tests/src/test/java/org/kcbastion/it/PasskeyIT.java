@@ -129,7 +129,8 @@ class PasskeyIT {
             browser.clickImpersonate();
             browser.until("the account console", d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
             assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
-            assertThat(org.kcbastion.it.harness.AuditLog.await(server, "impersonation_start", "user_id", target.id(), Duration.ofSeconds(30))
+            assertThat(org.kcbastion.it.harness.AuditLog
+                    .await(server, "impersonation_start", "user_id", target.id(), Duration.ofSeconds(30))
                     .path("impersonator").asText()).isEqualTo(admin.username());
         }
     }

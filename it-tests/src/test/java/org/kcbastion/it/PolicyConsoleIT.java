@@ -56,7 +56,8 @@ class PolicyConsoleIT {
     class Tab {
 
         @Test
-        @DisplayName("saving on a stale step-up (SSO cookie only) is refused with the step-up message; after the step-up page it is stored and GET policy shows it")
+        @DisplayName("saving on a stale step-up (SSO cookie only) is refused with the step-up message; "
+                + "after the step-up page it is stored and GET policy shows it")
         void editPolicyInTheConsole(KeycloakServer server, TestRealm realm) {
             realm.bindBrowserStepUpFlow();
             TestRealm.User admin = realm.createUser("policy-admin", true);
@@ -121,7 +122,8 @@ class PolicyConsoleIT {
             TestRealm.User user = realm.createUser("alert-reader", false);
             TestRealm.Client app = realm.createClient("alert-app");
             realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
-            org.keycloak.representations.idm.CredentialRepresentation password = new org.keycloak.representations.idm.CredentialRepresentation();
+            org.keycloak.representations.idm.CredentialRepresentation password =
+                    new org.keycloak.representations.idm.CredentialRepresentation();
             password.setType("password");
             password.setValue("Another-Horse-43");
             password.setTemporary(true);

@@ -112,7 +112,8 @@ class PolicyIT {
     class BadInput {
 
         @Test
-        @DisplayName("every kind of bad value: 400 invalid_policy naming the field, and nothing stored (not even the valid fields beside it)")
+        @DisplayName(
+                "every kind of bad value: 400 invalid_policy naming the field, and nothing stored (not even the valid fields beside it)")
         void badValues(TestRealm realm) {
             String token = admins.stepUpToken(admins.admin("manage-realm", "view-realm"));
             Map<String, String> cases = new java.util.LinkedHashMap<>();
@@ -197,7 +198,8 @@ class PolicyIT {
         }
 
         @Test
-        @DisplayName("without a fresh step-up: loosening, removing or adding a policy attribute is 401 step_up_required and changes nothing; "
+        @DisplayName(
+                "without a fresh step-up: loosening, removing or adding a policy attribute is 401 step_up_required and changes nothing; "
                 + "other edits pass; with a step-up the change is stored")
         void stepUpForPolicyChanges(TestRealm realm) {
             realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
@@ -261,12 +263,15 @@ class PolicyIT {
     class Tab {
 
         @Test
-        @DisplayName("the tab's form shows a value set through a raw realm update; saving it with one field changed sets only that attribute")
+        @DisplayName(
+                "the tab's form shows a value set through a raw realm update; saving it with one field changed sets only that attribute")
         void tabMirrorsTheRealm(TestRealm realm) {
             String realmId = realm.admin().toRepresentation().getId();
             String stepUp = admins.stepUpToken(admins.admin("manage-realm", "view-realm"));
-            Oidc.Reply created = realm.callAs(stepUp, "POST", "components", "{\"name\": \"bastion-policy\", \"providerId\": \"bastion-policy\", "
-                    + "\"providerType\": \"org.keycloak.services.ui.extend.UiTabProvider\", \"parentId\": \"" + realmId + "\", \"config\": {}}");
+            Oidc.Reply created = realm.callAs(stepUp, "POST", "components",
+                    "{\"name\": \"bastion-policy\", \"providerId\": \"bastion-policy\", "
+                    + "\"providerType\": \"org.keycloak.services.ui.extend.UiTabProvider\", \"parentId\": \"" + realmId
+                    + "\", \"config\": {}}");
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             try {
                 realm.setAttributes(Map.of("bastion.session.maxSeconds", "7200"));
@@ -287,7 +292,8 @@ class PolicyIT {
                     assertThat(after.get(untouched)).as(untouched + " stays unset").isEqualTo(before.get(untouched)).isNull();
                 }
             } finally {
-                realm.callAs(admins.stepUpToken(admins.admin("manage-realm", "view-realm")), "DELETE", "components/" + tab(realm).path("id").asText(), null);
+                realm.callAs(admins.stepUpToken(admins.admin("manage-realm", "view-realm")), "DELETE",
+                        "components/" + tab(realm).path("id").asText(), null);
                 Map<String, String> reset = new HashMap<>();
                 reset.put("bastion.session.maxSeconds", null);
                 reset.put("bastion.stepUp.maxAgeSeconds", null);

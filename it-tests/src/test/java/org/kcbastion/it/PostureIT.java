@@ -152,7 +152,8 @@ class PostureIT {
     class AdminsAndStepUp {
 
         @Test
-        @DisplayName("the admin console's flow without bastion-step-up fails, with it passes; an admin through a group without OTP is named; "
+        @DisplayName(
+                "the admin console's flow without bastion-step-up fails, with it passes; an admin through a group without OTP is named; "
                 + "admin service accounts and the sudo scope are listed")
         void realmAdmins(TestRealm realm) {
             assertThat(report(realm).get("admin-flow-step-up").path("status").asText()).isEqualTo("fail");
@@ -196,7 +197,8 @@ class PostureIT {
         void master(KeycloakServer server) {
             var http = java.net.http.HttpClient.newHttpClient();
             try {
-                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + "/admin/realms/master/bastion/posture"))
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl()
+                                + "/admin/realms/master/bastion/posture"))
                         .header("Authorization", "Bearer " + server.admin().tokenManager().getAccessTokenString()).GET().build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

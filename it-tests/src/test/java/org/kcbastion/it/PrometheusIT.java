@@ -67,7 +67,8 @@ class PrometheusIT {
         int port = Ports.freeLoopbackPort();
         api = "http://127.0.0.1:" + port;
         prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config, "--storage.tsdb.path=" + work.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+                "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true)
+                .redirectOutput(work.resolve("prometheus.log").toFile()).start();
         Poll.untilTrue("Prometheus ready", WAIT, () -> prometheus.isAlive() && status("/-/ready") == 200);
         Poll.untilTrue("the Keycloak target scraped and up", WAIT, () -> json("/api/v1/targets")
                 .path("data").path("activeTargets").path(0).path("health").asText().equals("up"));
@@ -132,7 +133,8 @@ class PrometheusIT {
         }
 
         private String run(String... command) throws Exception {
-            Process p = new ProcessBuilder(command).directory(OBSERVABILITY.resolve("prometheus").toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command).directory(OBSERVABILITY.resolve("prometheus").toFile())
+                    .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(String.join(" ", command) + ":\n" + out).isZero();

@@ -75,13 +75,16 @@ class SecretsAtRestIT {
                         .header("Authorization", "Bearer " + token).header("X-Bastion-Reason", "AT-REST-1")
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(imp.statusCode()).as(imp.body()).isEqualTo(200);
-                JsonNode impersonation = StreamSupport.stream(realm.adminCall("GET", "bastion/impersonations", null).json().spliterator(), false)
+                JsonNode impersonation = StreamSupport
+                        .stream(realm.adminCall("GET", "bastion/impersonations", null).json().spliterator(), false)
                         .filter(j -> j.path("user_id").asText().equals(target.id())).findFirst().orElseThrow();
                 String impersonationId = impersonation.path("id").asText();
                 secrets.add(impersonationId);
 
-                assertThat(realm.callAs(token, "PUT", "bastion/policy", "{\"bastion.securityContact\": \"soc@bastion.test\"}").status()).isEqualTo(200);
-                assertThat(realm.callAs(admins.plainToken(admin), "PUT", "bastion/policy", "{\"bastion.stepUp.maxAgeSeconds\": 60}").status()).isEqualTo(401);
+                assertThat(realm.callAs(token, "PUT", "bastion/policy", "{\"bastion.securityContact\": \"soc@bastion.test\"}")
+                        .status()).isEqualTo(200);
+                assertThat(realm.callAs(admins.plainToken(admin), "PUT", "bastion/policy", "{\"bastion.stepUp.maxAgeSeconds\": 60}")
+                        .status()).isEqualTo(401);
                 CredentialRepresentation password = new CredentialRepresentation();
                 password.setType("password");
                 password.setValue("Another-Horse-43");
@@ -98,9 +101,11 @@ class SecretsAtRestIT {
                     assertThat(notes.get("bastion.impersonation.reason")).isEqualTo("AT-REST-1");
 
                     Map<String, String> dump = new LinkedHashMap<>();
-                    dump.putAll(rows(db, "select name || '=' || value from realm_attribute where name like 'bastion.%'", "realm_attribute"));
+                    dump.putAll(rows(db, "select name || '=' || value from realm_attribute where name like 'bastion.%'",
+                            "realm_attribute"));
                     dump.putAll(rows(db, "select name || '=' || coalesce(value, '') from component_config", "component_config"));
-                    dump.putAll(rows(db, "select coalesce(details_json, '') || ' ' || coalesce(error, '') from event_entity", "event_entity"));
+                    dump.putAll(rows(db, "select coalesce(details_json, '') || ' ' || coalesce(error, '') from event_entity",
+                            "event_entity"));
                     dump.putAll(rows(db, "select coalesce(representation, '') from admin_event_entity", "admin_event_entity"));
                     dump.putAll(allBastionNotes(db));
                     server.log().lines().filter(l -> l.contains("[org.kcbastion.audit]"))
@@ -111,7 +116,8 @@ class SecretsAtRestIT {
                             assertThat(row.getValue()).as("%s holds a raw secret", row.getKey()).doesNotContain(secret);
                         }
                     }
-                    System.out.println("Secrets at rest: " + dump.size() + " rows and audit lines checked against " + secrets.size() + " secrets");
+                    System.out.println("Secrets at rest: " + dump.size() + " rows and audit lines checked against " + secrets.size()
+                            + " secrets");
                 }
             }
         }

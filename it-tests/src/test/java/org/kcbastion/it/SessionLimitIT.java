@@ -173,7 +173,8 @@ class SessionLimitIT {
                 try {
                     TestRealm.User user = realm.createUser("sso-garbage-" + Math.abs(garbage.hashCode()), false);
                     Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
-                    assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong() - Jwt.claims(tokens.text("access_token")).path("iat").asLong())
+                    assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong()
+                            - Jwt.claims(tokens.text("access_token")).path("iat").asLong())
                             .as("the refresh token already ends at the floor").isLessThanOrEqualTo(61);
                     JsonNode audit = assertLimitReached(server, refreshAt(realm, app, tokens, 30, 61), user);
                     assertThat(audit.path("cap_seconds").asLong()).isEqualTo(60);
@@ -266,7 +267,8 @@ class SessionLimitIT {
             try (Response r = realm.admin().groups().add(group)) {
                 groupId = CreatedResponseUtil.getCreatedId(r);
             }
-            realm.admin().groups().group(groupId).roles().realmLevel().add(List.of(realm.admin().roles().get("contractor").toRepresentation()));
+            realm.admin().groups().group(groupId).roles().realmLevel()
+                    .add(List.of(realm.admin().roles().get("contractor").toRepresentation()));
             TestRealm.User vendor = realm.createUser("vendor-user", false);
             realm.admin().users().get(vendor.id()).joinGroup(groupId);
 
@@ -274,7 +276,8 @@ class SessionLimitIT {
             Oidc.Reply ok3 = refreshAt(realm, capped, t2, 1200, 1440);
             assertThat(ok3.status()).isEqualTo(200);
             realm.setClockOffset(1501);
-            assertThat(assertLimitReached(server, realm.oidc().refresh(capped.clientId(), capped.secret(), ok3.text("refresh_token")), vendor)
+            assertThat(assertLimitReached(server,
+                            realm.oidc().refresh(capped.clientId(), capped.secret(), ok3.text("refresh_token")), vendor)
                     .path("cap_source").asText()).isEqualTo("role:contractor");
         }
     }
@@ -325,7 +328,8 @@ class SessionLimitIT {
         void capAddedLater(KeycloakServer server, TestRealm realm) {
             role(realm, "night-shift", null);
             TestRealm.User user = realm.createUser("holds-night-shift", false);
-            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("night-shift").toRepresentation()));
+            realm.admin().users().get(user.id()).roles().realmLevel()
+                    .add(List.of(realm.admin().roles().get("night-shift").toRepresentation()));
             Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
             Oidc.Reply ok = refreshAt(realm, app, tokens, 600);
             assertThat(ok.status()).isEqualTo(200);
@@ -349,7 +353,8 @@ class SessionLimitIT {
             role(realm, "ops-bundle", null);
             realm.admin().roles().get("ops-bundle").addComposites(List.of(capped));
             TestRealm.User user = realm.createUser("ops-bundle-holder", false);
-            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("ops-bundle").toRepresentation()));
+            realm.admin().users().get(user.id()).roles().realmLevel()
+                    .add(List.of(realm.admin().roles().get("ops-bundle").toRepresentation()));
 
             Oidc.Reply tokens = realm.oidc().passwordGrant(narrow.clientId(), narrow.secret(), user.username(), user.password());
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
@@ -422,7 +427,8 @@ class SessionLimitIT {
             role.setName("swept-shift");
             realm.admin().roles().create(role);
             TestRealm.User user = realm.createUser("swept-by-role", false);
-            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(realm.admin().roles().get("swept-shift").toRepresentation()));
+            realm.admin().users().get(user.id()).roles().realmLevel()
+                    .add(List.of(realm.admin().roles().get("swept-shift").toRepresentation()));
             Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
             assertThat(tokens.status()).isEqualTo(200);
             RoleRepresentation capped = realm.admin().roles().get("swept-shift").toRepresentation();
@@ -496,7 +502,8 @@ class SessionLimitIT {
                         .filter(j -> j.path("user_id").asText().equals(user.id()))).as("one report per session").hasSize(1);
                 assertThat(AuditLog.lines(server, "session_limit_reached").stream()
                         .filter(j -> j.path("user_id").asText().equals(user.id()))).isEmpty();
-                assertThat(MetricsIT.metricsText(server)).containsPattern("bastion_session_limit_would_end_total\\{[^}]*source=\"realm\"[^}]*} [1-9]");
+                assertThat(MetricsIT.metricsText(server))
+                        .containsPattern("bastion_session_limit_would_end_total\\{[^}]*source=\"realm\"[^}]*} [1-9]");
 
                 JsonNode posture = realm.adminCall("GET", "bastion/posture", null).json();
                 JsonNode check = null;

@@ -137,7 +137,8 @@ class SharedSignalsIT {
     class PasswordReset {
 
         @Test
-        @DisplayName("push: a signed session-revoked per session (initiating entity admin) and Keycloak's one credential-change, within 2 s")
+        @DisplayName(
+                "push: a signed session-revoked per session (initiating entity admin) and Keycloak's one credential-change, within 2 s")
         void push(KeycloakServer server, TestRealm realm) {
             TestRealm.User user = realm.createUser("ssf-reset-push", false);
             List<String> sids = signIn(realm, user, 2);
@@ -244,7 +245,8 @@ class SharedSignalsIT {
     class OtherRevocations {
 
         @Test
-        @DisplayName("POST bastion/users/{id}/revoke-sessions: a session-revoked per session, initiating entity admin, no credential-change")
+        @DisplayName(
+                "POST bastion/users/{id}/revoke-sessions: a session-revoked per session, initiating entity admin, no credential-change")
         void revokeSessions(KeycloakServer server, TestRealm realm) {
             TestRealm.User user = realm.createUser("ssf-revoke-call", false);
             List<String> sids = signIn(realm, user, 1);
@@ -280,7 +282,8 @@ class SharedSignalsIT {
                 assertThat(revoked).extracting(SetReceiver.Set::sessionId).containsExactly(sid);
                 assertFromTransmitter(realm, revoked.get(0), push);
                 assertThat(revoked.get(0).event().path("initiating_entity").asText()).isEqualTo("policy");
-                assertThat(revoked.get(0).event().path("reason_admin").path("en").asText()).isEqualTo("Session reached its absolute lifetime");
+                assertThat(revoked.get(0).event().path("reason_admin").path("en").asText())
+                        .isEqualTo("Session reached its absolute lifetime");
             } finally {
                 realm.setClockOffset(0);
                 realm.setAttributes(java.util.Collections.singletonMap("bastion.session.maxSeconds", null));
@@ -332,7 +335,8 @@ class SharedSignalsIT {
         }
 
         @Test
-        @DisplayName("SMTP down, back-channel receiver hanging and a third receiver unreachable: the admin call stays fast, the SETs arrive")
+        @DisplayName(
+                "SMTP down, back-channel receiver hanging and a third receiver unreachable: the admin call stays fast, the SETs arrive")
         void faults(KeycloakServer server, TestRealm realm) {
             int closedPort = Ports.freeLoopbackPort();
             SsfReceivers.Receiver dead = SsfReceivers.create(realm, "rcv-dead", Map.of("method", SsfReceivers.PUSH,

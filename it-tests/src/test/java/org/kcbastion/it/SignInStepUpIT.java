@@ -113,7 +113,8 @@ class SignInStepUpIT {
                     String console = browser.driver().getWindowHandle();
                     String tab = browser.driver().getWindowHandles().stream().filter(h -> !h.equals(console)).findFirst().orElseThrow();
                     browser.driver().switchTo().window(tab);
-                    browser.until("the account console of " + realm.name(), d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
+                    browser.until("the account console of " + realm.name(),
+                            d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
                     browser.shot("09-master-admin-impersonates.png");
                     assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
                     assertThat(browser.driver().switchTo().window(console).getPageSource()).doesNotContain("Could not impersonate");

@@ -124,7 +124,8 @@ class SmokeIT {
                 assertThat(reply.status()).isEqualTo(200);
                 JsonNode entry = reply.json().path("policy").path("bastion.session.maxSeconds");
                 assertThat(reply.json().path("valid").asBoolean()).isFalse();
-                assertThat(entry.path("value").asText()).as("not a number: the strict floor applies, not the looser default").isEqualTo("60");
+                assertThat(entry.path("value").asText()).as("not a number: the strict floor applies, not the looser default")
+                        .isEqualTo("60");
                 assertThat(entry.path("invalid").asText()).isEqualTo("forever");
                 assertThat(entry.path("problem").asText()).contains("not a whole number");
             } finally {

@@ -58,7 +58,8 @@ class StepUpIT {
     class Failures {
 
         @Test
-        @DisplayName("count toward Keycloak's brute-force protection (its failure count for the user rises; once locked, the right code is refused)")
+        @DisplayName("count toward Keycloak's brute-force protection (its failure count for the user rises; "
+                + "once locked, the right code is refused)")
         void bruteForce(TestRealm realm) {
             RealmRepresentation rep = realm.admin().toRepresentation();
             rep.setBruteForceProtected(true);

@@ -218,7 +218,8 @@ class SudoModeIT {
                 f -> names(get("roles/" + f.id("a") + "/composites"), "name")));
         c.add(new Case("RoleContainerResource#addComposites", "add a role to the realm's default roles",
                 f -> fx("b", createRole("default-extra")),
-                f -> new Call("POST", "roles/default-roles-" + theRealm.name() + "/composites", "[{\"id\": \"" + roleId(f.id("b")) + "\"}]"),
+                f -> new Call("POST", "roles/default-roles-" + theRealm.name() + "/composites",
+                        "[{\"id\": \"" + roleId(f.id("b")) + "\"}]"),
                 f -> names(get("roles/default-roles-" + theRealm.name() + "/composites"), "name")));
         c.add(new Case("RoleByIdResource#addComposites", "make a role composite, by id",
                 f -> fx("a", createRole("byid-a"), "b", createRole("byid-b")),
@@ -280,13 +281,15 @@ class SudoModeIT {
         c.add(new Case("IdentityProviderResource#addMapper", "add a role-granting identity-provider mapper",
                 f -> fx("alias", createIdp(uniq("idpm"))),
                 f -> new Call("POST", "identity-provider/instances/" + f.id("alias") + "/mappers", "{\"name\": \"admins\", "
-                        + "\"identityProviderAlias\": \"" + f.id("alias") + "\", \"identityProviderMapper\": \"oidc-hardcoded-role-idp-mapper\", "
+                        + "\"identityProviderAlias\": \"" + f.id("alias")
+                        + "\", \"identityProviderMapper\": \"oidc-hardcoded-role-idp-mapper\", "
                         + "\"config\": {\"role\": \"realm-management.realm-admin\", \"syncMode\": \"INHERIT\"}}"),
                 f -> names(get("identity-provider/instances/" + f.id("alias") + "/mappers"), "name")));
         // --- credentials and sign-in identity ---
         c.add(new Case("UserResource#resetPassword", "reset another user's password",
                 f -> fx("user", createUser("reset-user", false)),
-                f -> new Call("PUT", "users/" + f.id("user") + "/reset-password", "{\"type\": \"password\", \"value\": \"Attacker-Chose-1\", \"temporary\": false}"),
+                f -> new Call("PUT", "users/" + f.id("user") + "/reset-password",
+                        "{\"type\": \"password\", \"value\": \"Attacker-Chose-1\", \"temporary\": false}"),
                 f -> rep(get("users/" + f.id("user") + "/credentials").path(0).path("createdDate"))));
         c.add(new Case("UserResource#updateUser", "change a user's email (the reset link then goes to the caller)",
                 f -> fx("user", createUser("email-user", false)),
@@ -340,7 +343,8 @@ class SudoModeIT {
                 f -> new Call("POST", "partialImport", "{\"ifResourceExists\": \"SKIP\", \"users\": [{\"username\": \"" + f.id("name")
                         + "\", \"enabled\": true, \"credentials\": [{\"type\": \"password\", \"value\": \"Attacker-Chose-1\"}, "
                         + "{\"type\": \"otp\", \"secretData\": \"{\\\"value\\\":\\\"attackerchosensecret\\\"}\", "
-                        + "\"credentialData\": \"{\\\"subType\\\":\\\"totp\\\",\\\"digits\\\":6,\\\"counter\\\":0,\\\"period\\\":30,\\\"algorithm\\\":\\\"HmacSHA1\\\"}\"}], "
+                        + "\"credentialData\": \"{\\\"subType\\\":\\\"totp\\\",\\\"digits\\\":6,\\\"counter\\\":0,"
+                        + "\\\"period\\\":30,\\\"algorithm\\\":\\\"HmacSHA1\\\"}\"}], "
                         + "\"clientRoles\": {\"realm-management\": [\"realm-admin\"]}}]}"),
                 f -> String.valueOf(get("users?exact=true&username=" + f.id("name")).size())));
         c.add(new Case("RealmAdminResource#updateRealm", "bind a copied flow as the direct-grant flow",
@@ -362,7 +366,8 @@ class SudoModeIT {
                 f -> String.valueOf(names(get("authentication/flows"), "alias").contains(f.id("name")))));
         c.add(new Case("AuthenticationManagementResource#addExecutionToFlow", "add bastion-step-up to a flow",
                 f -> fx("flow", copyFlow("direct grant")),
-                f -> new Call("POST", "authentication/flows/" + f.id("flow") + "/executions/execution", "{\"provider\": \"bastion-step-up\"}"),
+                f -> new Call("POST", "authentication/flows/" + f.id("flow") + "/executions/execution",
+                        "{\"provider\": \"bastion-step-up\"}"),
                 f -> names(get("authentication/flows/" + f.id("flow") + "/executions"), "providerId")));
         c.add(new Case("AuthenticationManagementResource#updateExecutions", "switch a flow's OTP step off",
                 f -> fx("flow", copyFlow("direct grant")),
@@ -431,7 +436,8 @@ class SudoModeIT {
                 f -> rep(get("client-policies/policies"))));
         c.add(new Case("ClientProfilesResource#updateProfiles", "replace the client profiles",
                 f -> fx("name", uniq("profile")),
-                f -> new Call("PUT", "client-policies/profiles", "{\"profiles\": [{\"name\": \"" + f.id("name") + "\", \"executors\": []}]}"),
+                f -> new Call("PUT", "client-policies/profiles",
+                        "{\"profiles\": [{\"name\": \"" + f.id("name") + "\", \"executors\": []}]}"),
                 f -> rep(get("client-policies/profiles"))));
         c.add(new Case("ClientResource#addOptionalClientScope", "attach an optional client scope to a client",
                 f -> fx("client", createClient("opt-scoped-app"), "scope", createScope()),
@@ -633,7 +639,8 @@ class SudoModeIT {
                 JsonNode sudo = get("bastion/policy").path("sudo");
                 assertThat(sudo.path("scope").asText()).isEqualTo("all-writes");
 
-                Oidc.Reply allowed = call(admins.stepUpToken(admins.admin(ADMIN_ROLES)), "PUT", "users/" + user, "{\"firstName\": \"Changed\"}");
+                Oidc.Reply allowed = call(admins.stepUpToken(admins.admin(ADMIN_ROLES)), "PUT", "users/" + user,
+                        "{\"firstName\": \"Changed\"}");
                 assertThat(allowed.status()).as(allowed.body()).isEqualTo(204);
             } finally {
                 Map<String, String> reset = new HashMap<>();
@@ -650,7 +657,8 @@ class SudoModeIT {
     class Chain {
 
         @Test
-        @DisplayName("import an admin with a chosen OTP secret, grant realm-admin, reset a password, renew a secret, bind a flow: each refused, nothing changed")
+        @DisplayName("import an admin with a chosen OTP secret, grant realm-admin, reset a password, renew a secret, bind a flow: "
+                + "each refused, nothing changed")
         void chain(TestRealm realm) {
             String token = admins.plainToken(admins.admin(ADMIN_ROLES));
             String planted = uniq("chain-admin");
@@ -672,10 +680,12 @@ class SudoModeIT {
                     "[{\"id\": \"" + realmAdmin + "\", \"name\": \"realm-admin\"}]").status()).isEqualTo(401);
             assertThat(call(token, "PUT", "users/" + victim + "/reset-password",
                     "{\"type\": \"password\", \"value\": \"Attacker-Chose-1\", \"temporary\": false}").status()).isEqualTo(401);
-            assertThat(realm.oidc().passwordGrant("admin-cli", null, get("users/" + victim).path("username").asText(), "Attacker-Chose-1").status())
+            assertThat(realm.oidc().passwordGrant("admin-cli", null, get("users/" + victim).path("username").asText(),
+                            "Attacker-Chose-1").status())
                     .as("the attacker's password does not work").isNotEqualTo(200);
             String copy = uniq("chain-flow");
-            assertThat(call(token, "POST", "authentication/flows/direct%20grant/copy", "{\"newName\": \"" + copy + "\"}").status()).isEqualTo(401);
+            assertThat(call(token, "POST", "authentication/flows/direct%20grant/copy", "{\"newName\": \"" + copy + "\"}").status())
+                    .isEqualTo(401);
             assertThat(names(get("authentication/flows"), "alias")).doesNotContain(copy);
             String bound = get("").path("directGrantFlow").asText();
             assertThat(call(token, "PUT", "", "{\"directGrantFlow\": \"browser\"}").status()).isEqualTo(401);
@@ -725,7 +735,8 @@ class SudoModeIT {
                 Map.entry("BastionAdminResource#putPolicy", "PolicyIT"),
                 Map.entry("BastionAdminResource#endImpersonation", "ImpersonationIT (containment)"),
                 Map.entry("RealmsAdminResource#importRealm", "NewRealm scenario below"),
-                Map.entry("RealmAdminResource#setUsersManagementPermissionsEnabled", "fine-grained permissions v1 are a preview feature, off here"),
+                Map.entry("RealmAdminResource#setUsersManagementPermissionsEnabled",
+                        "fine-grained permissions v1 are a preview feature, off here"),
                 Map.entry("ClientResource#setManagementPermissionsEnabled", "the same (v1)"),
                 Map.entry("GroupResource#setManagementPermissionsEnabled", "the same (v1)"),
                 Map.entry("RoleContainerResource#setManagementPermissionsEnabled", "the same (v1)"),

@@ -77,7 +77,8 @@ class VolatileSessionsIT {
             Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
             assertThat(tokens.status()).isEqualTo(200);
             realm.setClockOffset(3601);
-            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), young.username(), young.password()).status()).isEqualTo(200);
+            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), young.username(), young.password()).status())
+                    .isEqualTo(200);
             realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
             try {
                 Poll.untilTrue("the sweeper ends the online session", SWEEP,

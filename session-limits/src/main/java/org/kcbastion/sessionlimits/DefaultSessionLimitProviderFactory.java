@@ -70,7 +70,8 @@ public final class DefaultSessionLimitProviderFactory implements SessionLimitPro
         return ProviderConfigurationBuilder.create()
                 .property().name(SWEEP_INTERVAL).type(ProviderConfigProperty.INTEGER_TYPE)
                 .defaultValue(DEFAULT_SWEEP_INTERVAL)
-                .helpText("Seconds between sweeps that end sessions past their absolute deadline (once per cluster); 0 turns the sweeper off.")
+                .helpText("Seconds between sweeps that end sessions past their absolute deadline (once per cluster); "
+                        + "0 turns the sweeper off.")
                 .add()
                 .build();
     }

@@ -37,7 +37,8 @@ public final class SessionLimitEnforcer {
     public static void endInOwnTransaction(KeycloakSessionFactory factory, String realmId, String sessionId, boolean offline,
                                            SessionDeadline deadline, String where) {
         RealmJobs.inRealm(factory, realmId, (s, realm) -> {
-            UserSessionModel us = offline ? s.sessions().getOfflineUserSession(realm, sessionId) : s.sessions().getUserSession(realm, sessionId);
+            UserSessionModel us = offline ? s.sessions().getOfflineUserSession(realm, sessionId)
+                    : s.sessions().getUserSession(realm, sessionId);
             if (us != null) end(s, realm, us, deadline, where);
         });
     }

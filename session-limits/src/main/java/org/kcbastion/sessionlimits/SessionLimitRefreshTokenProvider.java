@@ -61,7 +61,8 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         TokenManager.TokenValidation validation = super.validateToken(session, uriInfo, connection, realm, oldToken, headers,
                 scope, client, tokenManager, event);
         UserSessionModel userSession = validation.userSession;
-        SessionDeadline deadline = SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession, validation.clientSessionCtx);
+        SessionDeadline deadline = SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession,
+                validation.clientSessionCtx);
         validated = deadline;
         validatedSession = userSession;
         if (deadline.passed(Time.currentTime()) && !deadline.enforced()) {

@@ -87,7 +87,8 @@ final class SweepCandidates {
     }
 
     /** Candidates older than their floor, then the impersonation sessions of {@code impersonatedUsers}; no duplicates. */
-    static List<Candidate> find(KeycloakSession s, RealmModel realm, long now, long smallestRoleCap, Collection<UserModel> impersonatedUsers) {
+    static List<Candidate> find(KeycloakSession s, RealmModel realm, long now, long smallestRoleCap,
+            Collection<UserModel> impersonatedUsers) {
         Floors floors = Floors.of(realm, smallestRoleCap);
         Set<Candidate> found = new LinkedHashSet<>();
         boolean persistent = Profile.isFeatureEnabled(Profile.Feature.PERSISTENT_USER_SESSIONS);

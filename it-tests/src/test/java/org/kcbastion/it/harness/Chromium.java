@@ -43,7 +43,8 @@ public final class Chromium implements AutoCloseable {
         File browser = new File(System.getProperty("it.chromium", "/usr/bin/chromium"));
         File chromedriver = new File(System.getProperty("it.chromedriver", "/usr/bin/chromedriver"));
         assertThat(browser.canExecute()).as("Chromium at %s (Debian package chromium; .ci/run installs it)", browser).isTrue();
-        assertThat(chromedriver.canExecute()).as("ChromeDriver at %s (Debian package chromium-driver; .ci/run installs it)", chromedriver).isTrue();
+        assertThat(chromedriver.canExecute())
+                .as("ChromeDriver at %s (Debian package chromium-driver; .ci/run installs it)", chromedriver).isTrue();
         try {
             Files.createDirectories(SHOTS);
             ChromeOptions options = new ChromeOptions();
@@ -123,7 +124,8 @@ public final class Chromium implements AutoCloseable {
      */
     public void stepUp(KeycloakServer server, String realm, TestRealm.User user, String usedCode, String reason, String screenshot) {
         String console = server.baseUrl() + "/admin/" + realm + "/console/";
-        driver.get(server.baseUrl() + "/realms/" + realm + "/bastion/step-up?redirect_uri=" + URLEncoder.encode(console, StandardCharsets.UTF_8));
+        driver.get(server.baseUrl() + "/realms/" + realm + "/bastion/step-up?redirect_uri="
+                + URLEncoder.encode(console, StandardCharsets.UTF_8));
         until("the step-up page", d -> !d.findElements(By.id("bastion-step-up-form")).isEmpty()
                 || !d.findElements(By.id("bastion-step-up-again")).isEmpty());
         if (!driver.findElements(By.id("bastion-step-up-again")).isEmpty()) driver.findElement(By.id("bastion-step-up-again")).click();
@@ -165,7 +167,8 @@ public final class Chromium implements AutoCloseable {
      * with keycloak-js's own redirect, which would land on the console's start page instead.
      */
     public void awaitConsole() {
-        until("the admin console rendered", d -> !d.findElements(By.cssSelector("[data-testid='page-header'], .pf-v5-c-masthead")).isEmpty());
+        until("the admin console rendered",
+                d -> !d.findElements(By.cssSelector("[data-testid='page-header'], .pf-v5-c-masthead")).isEmpty());
     }
 
     @Override

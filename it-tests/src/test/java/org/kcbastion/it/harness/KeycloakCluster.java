@@ -101,7 +101,8 @@ public final class KeycloakCluster implements AutoCloseable {
             awaitView(a, b);
             for (Node n : List.of(a, b)) {
                 if (n.log().contains("Bastion: no hmac-key configured")) {
-                    throw new AssertionError("node " + n.name + " runs without the configured HMAC key:\n" + ProcessKeycloakServer.tail(n.log, 60));
+                    throw new AssertionError("node " + n.name + " runs without the configured HMAC key:\n"
+                            + ProcessKeycloakServer.tail(n.log, 60));
                 }
             }
             return new KeycloakCluster(a, b, db, config, (System.nanoTime() - began) / 1e9);
@@ -134,12 +135,14 @@ public final class KeycloakCluster implements AutoCloseable {
         Path log = root.resolve("node-c.log");
         List<String> command = nodeCommand(homeC, database, Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(homeC.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder builder = new ProcessBuilder(command).directory(homeC.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
             builder.environment().remove(HMAC_KEY_ENV);
             Process p = builder.start();
             if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 ProcessKeycloakServer.stop(p);
-                throw new AssertionError("node c, without an HMAC key, was still running after " + timeout + ":\n" + ProcessKeycloakServer.tail(log, 60));
+                throw new AssertionError("node c, without an HMAC key, was still running after " + timeout + ":\n"
+                        + ProcessKeycloakServer.tail(log, 60));
             }
             return new Refusal(p.exitValue(), Files.readString(log));
         } catch (IOException e) {

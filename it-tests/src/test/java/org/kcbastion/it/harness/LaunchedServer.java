@@ -39,7 +39,8 @@ public abstract class LaunchedServer implements KeycloakServer {
      * output to {@code log}, and waits until the management port says ready; on failure the process is stopped.
      */
     static Started launch(String name, Path home, List<String> command, Map<String, String> extraEnv, Path log, int managementPort) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USER);
         env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
@@ -68,7 +69,8 @@ public abstract class LaunchedServer implements KeycloakServer {
      * five minutes.
      */
     static void runToCompletion(Path home, Path log, List<String> command, Map<String, String> extraEnv) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_ID", ADMIN_CLIENT_ID);
         builder.environment().put("KC_BOOTSTRAP_ADMIN_CLIENT_SECRET", ADMIN_CLIENT_SECRET);
         builder.environment().putAll(extraEnv);

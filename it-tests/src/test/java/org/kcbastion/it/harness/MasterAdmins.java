@@ -75,7 +75,8 @@ public final class MasterAdmins implements AutoCloseable {
 
     /** A master user without OTP (who therefore cannot step up). */
     public TestRealm.User withoutOtp() {
-        TestRealm.User user = TestRealm.createUserIn(server.admin().realm("master"), "it-admin-no-otp-" + realm.name() + "-" + (++count), false);
+        TestRealm.User user = TestRealm.createUserIn(server.admin().realm("master"),
+                "it-admin-no-otp-" + realm.name() + "-" + (++count), false);
         users.add(user.id());
         return user;
     }

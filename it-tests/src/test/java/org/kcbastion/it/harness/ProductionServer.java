@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * One Keycloak (the distribution under test) in production mode for benchmarks: built once ({@code kc.sh build --db=postgres --cache=local}),
- * then {@code start --optimized} with a fixed heap, on a fresh PostgreSQL database whose statements PostgreSQL logs
- * ({@code ALTER DATABASE ... SET log_statement = 'all'}), so statements can be counted per database. With
+ * One Keycloak (the distribution under test) in production mode for benchmarks: built once
+ * ({@code kc.sh build --db=postgres --cache=local}), then {@code start --optimized} with a fixed heap, on a fresh PostgreSQL database whose
+ * statements PostgreSQL logs ({@code ALTER DATABASE ... SET log_statement = 'all'}), so statements can be counted per database. With
  * {@code withBastion} false the providers folder is empty: stock Keycloak, everything else identical.
  */
 public final class ProductionServer extends LaunchedServer {
@@ -124,7 +124,8 @@ public final class ProductionServer extends LaunchedServer {
             command.addAll(List.of(what));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("jcmd " + String.join(" ", what) + " failed: " + out);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("jcmd " + String.join(" ", what)
+                    + " failed: " + out);
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

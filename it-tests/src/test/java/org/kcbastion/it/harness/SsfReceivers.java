@@ -71,7 +71,8 @@ public final class SsfReceivers {
     public static void subscribe(TestRealm realm, String userId, Receiver receiver) {
         Map<String, Object> body = Map.of("stream_id", receiver.streamId(), "verified", true, "subject",
                 Map.of("format", "iss_sub", "iss", realm.server().baseUrl() + "/realms/" + realm.name(), "sub", userId));
-        Oidc.Reply added = call(realm, token(realm, receiver.clientId(), receiver.secret()), "POST", "/ssf/transmitter/subjects/add", json(body));
+        Oidc.Reply added = call(realm, token(realm, receiver.clientId(), receiver.secret()), "POST",
+                "/ssf/transmitter/subjects/add", json(body));
         if (added.status() != 200) throw new AssertionError("subject not added: " + added);
     }
 

@@ -32,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Not a test: the sweeper at a large tenant's scale ({@code ./bench/sweep-scale}). PostgreSQL only. Spreads S sessions
  * (default 1,000,000) over four realms, a fifth of each realm's offline, and a fraction (default 1%) of the online
  * ones started 40,000 s ago: not due under the 12 h realm cap set everywhere. It measures a sweep (none due), then
- * moves Keycloak's clock 5,000 s on, which makes exactly those sessions due in every realm at once, and measures the
- * first sweep that started after that (its debug line's time minus its duration). Statements are counted from PostgreSQL's log as in {@link SweepBench}.
+ * moves Keycloak's clock 5,000 s on, which makes exactly those sessions due in every realm at once, and measures the first sweep that
+ * started after that (its debug line's time minus its duration). Statements are counted from PostgreSQL's log as in {@link SweepBench}.
  * <p>
  * The sessions are copies of one session per realm that Keycloak created (the test-only bulk provider), inserted
  * with SQL: creating a million through Keycloak's API would take most of an hour and measures nothing the sweep does.
@@ -77,7 +77,8 @@ class SweepScaleBench {
 
         int before = SweepBench.lines(server).size();
         SweepBench.awaitLine(server, before, m -> true);
-        SweepBench.Sweep idle = SweepBench.sweep(SweepBench.awaitLine(server, before + 1, m -> true), java.util.Optional.of(statements), logFrom);
+        SweepBench.Sweep idle = SweepBench.sweep(SweepBench.awaitLine(server, before + 1, m -> true),
+                java.util.Optional.of(statements), logFrom);
 
         long dueTotal = due * REALMS;
         // Right after a sweep ends, so that no sweep runs while the clock moves (./bench/sweep-scale sets a 30 s interval).
@@ -87,8 +88,8 @@ class SweepScaleBench {
         SweepBench.Sweep ending;
         try {
             // The first sweep that started after the clock moved (a full sweep, however long the previous one ran).
-            String line = Poll.until("a sweep that started after the clock moved", Duration.ofMinutes(10), () -> SweepBench.lines(server).stream()
-                    .filter(l -> started(l).isAfter(shifted)).findFirst());
+            String line = Poll.until("a sweep that started after the clock moved", Duration.ofMinutes(10),
+                    () -> SweepBench.lines(server).stream().filter(l -> started(l).isAfter(shifted)).findFirst());
             ending = SweepBench.sweep(line, java.util.Optional.of(statements), logFrom);
         } finally {
             testRealm.setClockOffset(0);
@@ -109,7 +110,8 @@ class SweepScaleBench {
         sb.append(String.format(Locale.ROOT, "%nStatements of the sweep with none due, by kind:%n%n| statement | count |%n|---|---:|%n"));
         idle.sql().kinds().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(k -> sb.append(String.format(Locale.ROOT, "| `%s` | %d |%n", k.getKey().replace("|", "\\|"), k.getValue())));
-        sb.append(String.format(Locale.ROOT, "%nStatements of the sweep that ends %,d, by kind:%n%n| statement | count |%n|---|---:|%n", dueTotal));
+        sb.append(String.format(Locale.ROOT, "%nStatements of the sweep that ends %,d, by kind:%n%n| statement | count |%n|---|---:|%n",
+                dueTotal));
         ending.sql().kinds().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(k -> sb.append(String.format(Locale.ROOT, "| `%s` | %d |%n", k.getKey().replace("|", "\\|"), k.getValue())));
         sb.append(String.format(Locale.ROOT, "%nPostgreSQL's plan for the candidate query of one realm (the SQL Hibernate sends for"
@@ -126,9 +128,12 @@ class SweepScaleBench {
         String realmId = realm.admin().toRepresentation().getId();
         long now = Instant.now().getEpochSecond();
         String sql = "EXPLAIN ANALYZE SELECT user_session_id, offline_flag FROM offline_user_session WHERE realm_id = ? AND ("
-                + " (offline_flag = '1' AND remember_me = false AND created_on <= ?) OR (offline_flag = '1' AND remember_me = true AND created_on <= ?)"
-                + " OR (offline_flag = '1' AND remember_me IS NULL AND created_on <= ?) OR (offline_flag = '0' AND remember_me = false AND created_on <= ?)"
-                + " OR (offline_flag = '0' AND remember_me = true AND created_on <= ?) OR (offline_flag = '0' AND remember_me IS NULL AND created_on <= ?))";
+                + " (offline_flag = '1' AND remember_me = false AND created_on <= ?)"
+                + " OR (offline_flag = '1' AND remember_me = true AND created_on <= ?)"
+                + " OR (offline_flag = '1' AND remember_me IS NULL AND created_on <= ?)"
+                + " OR (offline_flag = '0' AND remember_me = false AND created_on <= ?)"
+                + " OR (offline_flag = '0' AND remember_me = true AND created_on <= ?)"
+                + " OR (offline_flag = '0' AND remember_me IS NULL AND created_on <= ?))";
         long[] floors = {3_888_000, 3_888_000, 3_888_000, 43_200, 2_592_000, 43_200};
         StringBuilder plan = new StringBuilder();
         try (Connection c = server.openDatabase().orElseThrow(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -145,12 +150,13 @@ class SweepScaleBench {
     private static Instant started(String line) {
         Matcher m = SweepBench.LINE.matcher(line);
         if (!m.find()) return Instant.MIN;
-        return LocalDateTime.parse(line.substring(0, 23), SweepBench.KEYCLOAK_STAMP).toInstant(ZoneOffset.UTC).minusMillis(Long.parseLong(m.group(4)));
+        return LocalDateTime.parse(line.substring(0, 23), SweepBench.KEYCLOAK_STAMP).toInstant(ZoneOffset.UTC)
+                .minusMillis(Long.parseLong(m.group(4)));
     }
 
     private static void row(StringBuilder sb, String name, long due, SweepBench.Sweep s, long idleStatements) {
-        sb.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %s |%n", name, due, s.read(), s.judged(), s.ended(),
-                s.millis(), s.sql().statements(), s.sql().commits(),
+        sb.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %s |%n",
+                name, due, s.read(), s.judged(), s.ended(), s.millis(), s.sql().statements(), s.sql().commits(),
                 s.ended() == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", (s.sql().statements() - idleStatements) / (double) s.ended())));
     }
 

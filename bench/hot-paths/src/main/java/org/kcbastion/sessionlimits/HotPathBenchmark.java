@@ -2,11 +2,11 @@ package org.kcbastion.sessionlimits;
 
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
+import org.kcbastion.core.MemorySingleUseStore;
 import org.kcbastion.core.RateLimit;
 import org.kcbastion.core.RateLimiter;
 import org.kcbastion.core.RateSlots;
 import org.kcbastion.core.Reasons;
-import org.keycloak.models.SingleUseObjectProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,18 +35,6 @@ import java.util.concurrent.TimeUnit;
 public class HotPathBenchmark {
 
     /** The cluster store's contract (atomic putIfAbsent, remove, contains) in memory. */
-    static final class MemoryStore implements SingleUseObjectProvider {
-        final Map<String, Long> entries = new ConcurrentHashMap<>();
-
-        @Override public boolean putIfAbsent(String key, long lifespanInSeconds) { return entries.putIfAbsent(key, lifespanInSeconds) == null; }
-        @Override public boolean contains(String key) { return entries.containsKey(key); }
-        @Override public Map<String, String> remove(String key) { return entries.remove(key) == null ? null : Map.of(); }
-        @Override public void put(String key, long lifespanSeconds, Map<String, String> notes) { entries.put(key, lifespanSeconds); }
-        @Override public Map<String, String> get(String key) { return entries.containsKey(key) ? Map.of() : null; }
-        @Override public boolean replace(String key, Map<String, String> notes) { return entries.containsKey(key); }
-        @Override public void close() { }
-    }
-
     Map<String, String> attributes;
     SessionCaps.Facts facts;
     BastionPolicy policy;
@@ -57,14 +44,15 @@ public class HotPathBenchmark {
     /** A fresh store per invocation, so every measured attempt is a granted one; only this benchmark pays for it. */
     @State(Scope.Thread)
     public static class Limiter {
-        MemoryStore store;
+        MemorySingleUseStore store;
         RateLimiter limiter;
         List<RateLimiter.Bucket> buckets;
 
         @Setup(Level.Trial)
         public void setUp() {
-            store = new MemoryStore();
-            limiter = new RateLimiter(RateSlots.singleUse(store), new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)));
+            store = new MemorySingleUseStore();
+            limiter = new RateLimiter(RateSlots.singleUse(store),
+                    new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)));
             buckets = List.of(new RateLimiter.Bucket("admin", "realm/admin", RateLimit.parse("5/15m")),
                     new RateLimiter.Bucket("ip", "realm/203.0.113.9", RateLimit.parse("20/15m")),
                     new RateLimiter.Bucket("target", "realm/user", RateLimit.parse("3/1h")));
@@ -72,7 +60,7 @@ public class HotPathBenchmark {
 
         @Setup(Level.Invocation)
         public void emptyStore() {
-            store.entries.clear();
+            store.entries().clear();
         }
     }
 

@@ -107,8 +107,10 @@ class RevocationBench {
     private static String markdown(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev (H2), receiver on loopback.\n\n");
-        sb.append("| sessions | round | admin reset call (ms) | last back-channel token (ms) | all rows removed, seen by the admin API (ms, upper bound) | tokens |\n");
+                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version"))
+                .append(" start-dev (H2), receiver on loopback.\n\n");
+        sb.append("| sessions | round | admin reset call (ms) | last back-channel token (ms) "
+                + "| all rows removed, seen by the admin API (ms, upper bound) | tokens |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %d | %d | %.0f | %.0f | %.0f | %d |%n", r.sessions, r.round, r.callMillis,

@@ -133,19 +133,23 @@ class SharedSignalsBench {
                 .append(" cores, Keycloak ").append(System.getProperty("keycloak.version"))
                 .append(" start-dev (H2) with --features=ssf, push outbox drained every 500 ms, receivers on loopback; ")
                 .append(ROUNDS).append(" rounds per row after one warm-up, transmitter off and on alternating.\n\n");
-        sb.append("| sessions | realm's transmitter | admin reset call, median (ms) | min..max (ms) | last session-revoked pushed, median (ms from the call's start) |\n");
+        sb.append("| sessions | realm's transmitter | admin reset call, median (ms) | min..max (ms) "
+                + "| last session-revoked pushed, median (ms from the call's start) |\n");
         sb.append("|---:|---|---:|---:|---:|\n");
         for (int n : SIZES) {
             for (boolean streams : new boolean[]{false, true}) {
-                double[] calls = rows.stream().filter(r -> r.sessions == n && r.streams == streams).mapToDouble(Row::callMillis).sorted().toArray();
-                double[] sets = rows.stream().filter(r -> r.sessions == n && r.streams == streams).mapToDouble(Row::lastSetMillis).sorted().toArray();
+                double[] calls = rows.stream().filter(r -> r.sessions == n && r.streams == streams).mapToDouble(Row::callMillis)
+                        .sorted().toArray();
+                double[] sets = rows.stream().filter(r -> r.sessions == n && r.streams == streams).mapToDouble(Row::lastSetMillis)
+                        .sorted().toArray();
                 sb.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.0f..%.0f | %s |%n", n,
                         streams ? "on, push + poll stream" : "off (nothing queued)", median(calls), calls[0], calls[calls.length - 1],
                         streams ? String.format(Locale.ROOT, "%.0f", median(sets)) : "-"));
             }
         }
         sb.append("\nRaw rounds (ms): ");
-        sb.append(Arrays.toString(rows.stream().map(r -> String.format(Locale.ROOT, "%d/%s/%.0f", r.sessions, r.streams ? "on" : "off", r.callMillis)).toArray()));
+        sb.append(Arrays.toString(rows.stream()
+                .map(r -> String.format(Locale.ROOT, "%d/%s/%.0f", r.sessions, r.streams ? "on" : "off", r.callMillis)).toArray()));
         sb.append('\n');
         return sb.toString();
     }

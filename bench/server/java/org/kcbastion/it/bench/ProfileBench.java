@@ -36,7 +36,8 @@ class ProfileBench {
         boolean withBastion = Boolean.parseBoolean(System.getProperty("bench.profile.bastion", "true"));
         Path out = Path.of(System.getProperty("bench.out.dir", "target/benchmarks"));
         Files.createDirectories(out);
-        Path recording = out.resolve("profile-" + (withBastion ? "bastion" : "stock") + "-" + op.replace(' ', '-') + ".jfr").toAbsolutePath();
+        Path recording = out.resolve("profile-" + (withBastion ? "bastion" : "stock") + "-" + op.replace(' ', '-') + ".jfr")
+                .toAbsolutePath();
         try (MailServer mail = new MailServer();
              ProductionServer server = ProductionServer.start(withBastion ? "bastion" : "stock", withBastion, withBastion ? List.of(
                      "--spi-bastion-session-limit--default--sweep-interval=86400",
@@ -109,8 +110,8 @@ class ProfileBench {
 
     static void report(Path recording) throws Exception {
         Profile p = analyse(recording);
-        System.out.printf(Locale.ROOT, "%d execution samples, %d (%.2f%%) with a Bastion frame on the stack%n", p.samples(), p.withBastion(),
-                100.0 * p.withBastion() / Math.max(1, p.samples()));
+        System.out.printf(Locale.ROOT, "%d execution samples, %d (%.2f%%) with a Bastion frame on the stack%n",
+                p.samples(), p.withBastion(), 100.0 * p.withBastion() / Math.max(1, p.samples()));
         System.out.printf(Locale.ROOT, "Bastion's own work (not Keycloak's refresh called through Bastion's provider): %d (%.2f%%)%n",
                 p.own(), 100 * p.ownShare());
         System.out.printf(Locale.ROOT, "expanding a user's roles (%s, from anywhere): %d (%.2f%%)%n", ROLE_EXPANSION, p.roleExpansion(),
@@ -151,6 +152,7 @@ class ProfileBench {
     static void print(String title, Map<String, Long> counts, long samples) {
         System.out.println(title + ":");
         counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
-                .forEach(e -> System.out.printf(Locale.ROOT, "  %6d  %6.2f%%  %s%n", e.getValue(), 100.0 * e.getValue() / samples, e.getKey()));
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %6d  %6.2f%%  %s%n",
+                        e.getValue(), 100.0 * e.getValue() / samples, e.getKey()));
     }
 }

@@ -67,7 +67,8 @@ public class AdminFilterBenchmark {
             case "getName" -> "demo";
             default -> null;
         });
-        RealmProvider realms = proxy(RealmProvider.class, (m, a) -> m.getName().equals("getRealmByName") && "demo".equals(a[0]) ? realm : null);
+        RealmProvider realms = proxy(RealmProvider.class,
+                (m, a) -> m.getName().equals("getRealmByName") && "demo".equals(a[0]) ? realm : null);
         KeycloakSession session = proxy(KeycloakSession.class, (m, a) -> m.getName().equals("realms") ? realms : null);
         KeycloakSessionUtil.setKeycloakSession(session);
     }

@@ -1,8 +1,7 @@
-package org.kcbastion.authenticators;
+package org.kcbastion.core;
 
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriBuilder;
-import org.kcbastion.core.ApiError;
 import org.keycloak.common.util.Base64Url;
 import org.keycloak.common.util.SecretGenerator;
 import org.keycloak.models.AuthenticationExecutionModel;
@@ -38,11 +37,13 @@ public final class StepUpPage {
         String id = clientId == null || clientId.isBlank() ? Constants.ADMIN_CONSOLE_CLIENT_ID : clientId;
         ClientModel client = realm.getClientByClientId(id);
         if (client == null || !client.isEnabled()) {
-            return ApiError.response(Response.Status.BAD_REQUEST, "invalid_client", "No enabled client " + id + " in realm " + realm.getName());
+            return ApiError.response(Response.Status.BAD_REQUEST, "invalid_client",
+                    "No enabled client " + id + " in realm " + realm.getName());
         }
         if ((redirectUri == null || redirectUri.isBlank()) && Constants.ADMIN_CONSOLE_CLIENT_ID.equals(id)) {
             // The short form every refusal names: back to this realm's admin console.
-            redirectUri = session.getContext().getUri().getBaseUriBuilder().path("admin/{realm}/console/").build(realm.getName()).toString();
+            redirectUri = session.getContext().getUri().getBaseUriBuilder().path("admin/{realm}/console/")
+                    .build(realm.getName()).toString();
         }
         if (redirectUri == null || redirectUri.isBlank() || redirectUri.contains("#")) {
             return ApiError.response(Response.Status.BAD_REQUEST, "invalid_redirect_uri",
@@ -74,7 +75,7 @@ public final class StepUpPage {
             // the sign-in as a step-up when it verified both factors.
             auth.queryParam("prompt", "login");
         } else {
-            auth.queryParam(StepUpAuthenticator.STEP_UP_PARAM, "1");
+            auth.queryParam(StepUp.REQUEST_PARAM, "1");
         }
         return Response.status(Response.Status.FOUND).location(auth.build(realm.getName())).build();
     }
@@ -86,7 +87,7 @@ public final class StepUpPage {
         var credentials = sso.user().credentialManager();
         boolean webAuthn = credentials.getStoredCredentialsByTypeStream("webauthn").findAny().isPresent()
                 || credentials.getStoredCredentialsByTypeStream("webauthn-passwordless").findAny().isPresent();
-        return webAuthn && !StepUpVerifier.hasSecondFactor(sso.user());
+        return webAuthn && !StepUp.hasSecondFactor(sso.user());
     }
 
     private static String browserFlowId(RealmModel realm, ClientModel client) {
@@ -98,7 +99,7 @@ public final class StepUpPage {
         return realm.getAuthenticationExecutionsStream(flowId)
                 .filter(e -> e.getRequirement() != AuthenticationExecutionModel.Requirement.DISABLED)
                 .anyMatch(e -> e.isAuthenticatorFlow() ? stepUpInFlow(realm, e.getFlowId())
-                        : StepUpAuthenticatorFactory.PROVIDER_ID.equals(e.getAuthenticator()));
+                        : StepUp.AUTHENTICATOR_ID.equals(e.getAuthenticator()));
     }
 
     private static String s256(String verifier) {

@@ -75,7 +75,8 @@ class SweepBench {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev, db=").append(System.getProperty("it.db", "h2")).append(".\n\n");
+                .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev, db=")
+                .append(System.getProperty("it.db", "h2")).append(".\n\n");
         sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended "
                 + "| statements | commits | sweep with none expired (ms) | its statements | extra statements per ended session |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -90,7 +91,8 @@ class SweepBench {
         }
         for (Row r : rows) {
             if (r.ending.sql == null) continue;
-            sb.append(String.format(Locale.ROOT, "%nStatements of the sweep that ends %d of %d sessions, by kind (first 90 characters):%n%n",
+            sb.append(String.format(Locale.ROOT,
+                    "%nStatements of the sweep that ends %d of %d sessions, by kind (first 90 characters):%n%n",
                     r.expired, r.sessions));
             sb.append("| statement | ending sweep | sweep with none expired |\n|---|---:|---:|\n");
             Map<String, Long> idleKinds = r.idle.sql.kinds();
