@@ -1,17 +1,12 @@
 package org.kcbastion.core;
 
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.provider.ProviderFactory;
-import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** See {@link ImpersonationFlow}; a new one per Keycloak session (request). */
-public final class ImpersonationFlowFactory implements ProviderFactory<ImpersonationFlow>, ServerInfoAwareProviderFactory {
-
-    public static final String PROVIDER_ID = "default";
+public final class ImpersonationFlowFactory extends RequestScopedProviderFactory<ImpersonationFlow> {
 
     @Override
     public ImpersonationFlow create(KeycloakSession session) {
@@ -19,25 +14,8 @@ public final class ImpersonationFlowFactory implements ProviderFactory<Impersona
     }
 
     @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String getId() {
-        return PROVIDER_ID;
-    }
-
-    @Override
     public Map<String, String> getOperationalInfo() {
-        Map<String, String> info = new java.util.LinkedHashMap<>(PrivilegedActionGuard.describe());
+        Map<String, String> info = new LinkedHashMap<>(PrivilegedActionGuard.describe());
         info.put("grantLifetime", "one request");
         return info;
     }

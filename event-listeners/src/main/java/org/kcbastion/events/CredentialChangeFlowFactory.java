@@ -1,38 +1,16 @@
 package org.kcbastion.events;
 
-import org.keycloak.Config;
+import org.kcbastion.core.RequestScopedProviderFactory;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.provider.ProviderFactory;
-import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import java.util.Map;
 
 /** See {@link CredentialChangeFlow}; a new one per Keycloak session (request). */
-public final class CredentialChangeFlowFactory implements ProviderFactory<CredentialChangeFlow>, ServerInfoAwareProviderFactory {
-
-    public static final String PROVIDER_ID = "default";
+public final class CredentialChangeFlowFactory extends RequestScopedProviderFactory<CredentialChangeFlow> {
 
     @Override
     public CredentialChangeFlow create(KeycloakSession session) {
         return new CredentialChangeFlow(session);
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public String getId() {
-        return PROVIDER_ID;
     }
 
     @Override
