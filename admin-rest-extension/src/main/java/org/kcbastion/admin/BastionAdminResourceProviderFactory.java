@@ -1,9 +1,8 @@
 package org.kcbastion.admin;
 
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
@@ -12,7 +11,7 @@ import java.util.Map;
 
 /** Mounts Bastion's admin REST API at {@code /admin/realms/{realm}/bastion}. */
 public final class BastionAdminResourceProviderFactory
-        implements AdminRealmResourceProviderFactory, ServerInfoAwareProviderFactory {
+        implements AdminRealmResourceProviderFactory, StatelessFactory<AdminRealmResourceProvider>, ServerInfoAwareProviderFactory {
 
     /** The path segment under {@code /admin/realms/{realm}/}, a public contract. */
     public static final String PROVIDER_ID = "bastion";
@@ -20,18 +19,6 @@ public final class BastionAdminResourceProviderFactory
     @Override
     public AdminRealmResourceProvider create(KeycloakSession session) {
         return new BastionAdminResourceProvider();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -1,9 +1,8 @@
 package org.kcbastion.admin;
 
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.resource.RealmResourceProvider;
 import org.keycloak.services.resource.RealmResourceProviderFactory;
@@ -11,25 +10,14 @@ import org.keycloak.services.resource.RealmResourceProviderFactory;
 import java.util.Map;
 
 /** Mounts Bastion's public pages at {@code /realms/{realm}/bastion} (step-up, console); the id is the URL path, a public contract. */
-public final class BastionRealmResourceProviderFactory implements RealmResourceProviderFactory, ServerInfoAwareProviderFactory {
+public final class BastionRealmResourceProviderFactory
+        implements RealmResourceProviderFactory, StatelessFactory<RealmResourceProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion";
 
     @Override
     public RealmResourceProvider create(KeycloakSession session) {
         return new BastionRealmResource(session);
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -1,8 +1,7 @@
 package org.kcbastion.admin;
 
-import org.keycloak.Config;
+import org.kcbastion.core.StatelessFactory;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.protocol.oidc.TokenExchangeProvider;
 import org.keycloak.protocol.oidc.TokenExchangeProviderFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
@@ -10,7 +9,8 @@ import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import java.util.Map;
 
 /** Registers {@link ImpersonationExchangeRefusal} ahead of Keycloak's exchange providers (standard v2 has order 10). */
-public final class ImpersonationExchangeRefusalFactory implements TokenExchangeProviderFactory, ServerInfoAwareProviderFactory {
+public final class ImpersonationExchangeRefusalFactory
+        implements TokenExchangeProviderFactory, StatelessFactory<TokenExchangeProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion-impersonation-exchange-refusal";
     static final int ORDER = 1000;
@@ -23,18 +23,6 @@ public final class ImpersonationExchangeRefusalFactory implements TokenExchangeP
     @Override
     public int order() {
         return ORDER;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -1,20 +1,20 @@
 package org.kcbastion.admin;
 
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.PolicyKey;
 import org.kcbastion.core.PolicyTab;
 import org.kcbastion.core.PrivilegedActionGuard;
-import org.keycloak.Config;
 import org.keycloak.component.ComponentModel;
 import org.keycloak.component.ComponentValidationException;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.AdminRoot;
+import org.keycloak.services.ui.extend.UiTabProvider;
 import org.keycloak.services.ui.extend.UiTabProviderFactory;
 
 import java.util.ArrayList;
@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * {@code --features=declarative-ui}). Saving it goes through the same guard (manage-realm plus a fresh step-up) and
  * the same validation as {@code PUT bastion/policy}, then stores the policy as realm attributes.
  */
-public final class PolicyTabFactory implements UiTabProviderFactory<ComponentModel>, ServerInfoAwareProviderFactory {
+public final class PolicyTabFactory
+        implements UiTabProviderFactory<ComponentModel>, StatelessFactory<UiTabProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = PolicyTab.PROVIDER_ID;
 
@@ -154,18 +155,6 @@ public final class PolicyTabFactory implements UiTabProviderFactory<ComponentMod
         } finally {
             session.getContext().setRealm(contextRealm);
         }
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -3,15 +3,13 @@ package org.kcbastion.authenticators;
 import org.kcbastion.sessionlimits.SessionDeadline;
 import org.kcbastion.sessionlimits.SessionLimitEnforcer;
 import org.keycloak.authentication.AuthenticationFlowContext;
-import org.keycloak.authentication.Authenticator;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 import org.keycloak.services.managers.AuthenticationManager;
 
 /** Checks the SSO cookie's session against its deadline; never signs anybody in by itself. */
-final class SessionLimitAuthenticator implements Authenticator {
+final class SessionLimitAuthenticator implements RequiredStep {
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
@@ -36,18 +34,5 @@ final class SessionLimitAuthenticator implements Authenticator {
     @Override
     public boolean requiresUser() {
         return false;
-    }
-
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -9,12 +9,8 @@ import org.kcbastion.core.Reasons;
 import org.kcbastion.core.StepUp;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
-import org.keycloak.authentication.Authenticator;
 import org.keycloak.common.util.Time;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 import org.keycloak.protocol.oidc.endpoints.AuthorizationEndpoint;
 import org.keycloak.services.managers.AuthenticationManager;
 
@@ -29,7 +25,7 @@ import java.util.Optional;
  * as Bastion's step-up page sends them). Every other sign-in passes, and counts as a step-up when the flow run
  * verified the password and a second factor itself ({@link SignInFactors}).
  */
-final class StepUpAuthenticator implements Authenticator {
+final class StepUpAuthenticator implements RequiredStep {
 
     static final String STEP_UP_PARAM = StepUp.REQUEST_PARAM;
     static final String REQUEST_NOTE = AuthorizationEndpoint.LOGIN_SESSION_NOTE_ADDITIONAL_REQ_PARAMS_PREFIX + STEP_UP_PARAM;
@@ -167,19 +163,5 @@ final class StepUpAuthenticator implements Authenticator {
     @Override
     public boolean requiresUser() {
         return true;
-    }
-
-    /** Always: a user without a second factor gets a clear refusal, never a silent skip. */
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -2,16 +2,9 @@ package org.kcbastion.authenticators;
 
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.StepUp;
-import org.keycloak.Config;
 import org.keycloak.authentication.Authenticator;
-import org.keycloak.authentication.AuthenticatorFactory;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.provider.ProviderConfigProperty;
-import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,7 +12,7 @@ import java.util.Map;
  * it goes last, REQUIRED, after the sign-in subflow (it acts only on step-up requests); in a direct-grant flow it
  * replaces the password and OTP steps, after "Username Validation".
  */
-public final class StepUpAuthenticatorFactory implements AuthenticatorFactory, ServerInfoAwareProviderFactory {
+public final class StepUpAuthenticatorFactory extends RequiredStepFactory {
 
     public static final String PROVIDER_ID = StepUp.AUTHENTICATOR_ID;
 
@@ -43,43 +36,10 @@ public final class StepUpAuthenticatorFactory implements AuthenticatorFactory, S
     }
 
     @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return new AuthenticationExecutionModel.Requirement[]{
-                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
     public String getHelpText() {
         return "Re-verifies the password and a one-time code, even in an SSO session, and records the step-up that "
                 + "Bastion's guard requires for impersonation. Browser flow: last, REQUIRED (acts only on step-up requests). "
                 + "Direct grant: after Username Validation, REQUIRED (reads password and totp).";
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return List.of();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

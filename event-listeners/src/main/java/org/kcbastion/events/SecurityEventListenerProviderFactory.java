@@ -1,5 +1,6 @@
 package org.kcbastion.events;
 
+import org.kcbastion.core.StatelessFactory;
 import org.jboss.logging.Logger;
 import org.kcbastion.core.BastionKeys;
 import org.kcbastion.core.BastionMetrics;
@@ -31,7 +32,7 @@ import java.util.Map;
  * random key per process and warns.
  */
 public final class SecurityEventListenerProviderFactory
-        implements EventListenerProviderFactory, ServerInfoAwareProviderFactory, BastionKeys {
+        implements EventListenerProviderFactory, StatelessFactory<EventListenerProvider>, ServerInfoAwareProviderFactory, BastionKeys {
 
     public static final String PROVIDER_ID = BastionKeys.OWNER_ID;
     static final String HMAC_KEY = "hmac-key";
@@ -107,10 +108,6 @@ public final class SecurityEventListenerProviderFactory
                     + "through env.valueFrom.secretKeyRef), or Keycloak's config keystore (alias kc.spi-events-listener--"
                     + PROVIDER_ID + "--" + HMAC_KEY + "). A single node may run with --cache=local instead.");
         }
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -6,14 +6,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import org.keycloak.Config;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import org.keycloak.services.resources.admin.AdminEventBuilder;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.Map;
@@ -22,23 +17,13 @@ import java.util.Map;
  * TEST ONLY, never shipped: shifts Keycloak's clock ({@link Time#setOffset}) so day-long lifetimes are testable in
  * seconds. {@code PUT /admin/realms/{realm}/bastion-test-clock/offset?offset=N}, manage-realm required.
  */
-public final class TestClockResourceProviderFactory implements AdminRealmResourceProviderFactory {
+public final class TestClockResourceProviderFactory extends TestAdminResourceFactory {
 
     public static final String PROVIDER_ID = "bastion-test-clock";
 
     @Override
-    public AdminRealmResourceProvider create(KeycloakSession session) {
-        return new AdminRealmResourceProvider() {
-            @Override
-            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth,
-                                      AdminEventBuilder adminEvent) {
-                return new ClockResource(auth);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+    Object resource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        return new ClockResource(auth);
     }
 
     public static final class ClockResource {
@@ -64,18 +49,6 @@ public final class TestClockResourceProviderFactory implements AdminRealmResourc
             Time.setOffset(offset);
             return get();
         }
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

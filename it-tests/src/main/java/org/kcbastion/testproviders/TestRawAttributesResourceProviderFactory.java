@@ -6,14 +6,9 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
-import org.keycloak.Config;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import org.keycloak.services.resources.admin.AdminEventBuilder;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.Map;
@@ -24,22 +19,13 @@ import java.util.Map;
  * {@code PUT .../bastion-test-raw/clients/{uuid}/attributes}; body: attribute to value, null removes; manage-realm).
  * Tests use it to plant values that Bastion's write paths refuse, to see how reads treat them.
  */
-public final class TestRawAttributesResourceProviderFactory implements AdminRealmResourceProviderFactory {
+public final class TestRawAttributesResourceProviderFactory extends TestAdminResourceFactory {
 
     public static final String PROVIDER_ID = "bastion-test-raw";
 
     @Override
-    public AdminRealmResourceProvider create(KeycloakSession session) {
-        return new AdminRealmResourceProvider() {
-            @Override
-            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
-                return new Raw(realm, auth);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+    Object resource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        return new Raw(realm, auth);
     }
 
     public static final class Raw {
@@ -72,18 +58,6 @@ public final class TestRawAttributesResourceProviderFactory implements AdminReal
                 if (v == null) client.removeAttribute(k); else client.setAttribute(k, v);
             });
         }
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -5,14 +5,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.services.resources.admin.AdminEventBuilder;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
-import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.Map;
@@ -21,22 +16,13 @@ import java.util.Map;
  * TEST ONLY, never shipped: creates many plain user sessions at once for benchmarks of the sweeper
  * ({@code POST /admin/realms/{realm}/bastion-test-sessions/bulk?username=u&count=N}, manage-realm, at most 5,000 a call).
  */
-public final class TestSessionsResourceProviderFactory implements AdminRealmResourceProviderFactory {
+public final class TestSessionsResourceProviderFactory extends TestAdminResourceFactory {
 
     public static final String PROVIDER_ID = "bastion-test-sessions";
 
     @Override
-    public AdminRealmResourceProvider create(KeycloakSession session) {
-        return new AdminRealmResourceProvider() {
-            @Override
-            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
-                return new Bulk(s, realm, auth);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+    Object resource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        return new Bulk(session, realm, auth);
     }
 
     public static final class Bulk {
@@ -63,18 +49,6 @@ public final class TestSessionsResourceProviderFactory implements AdminRealmReso
             }
             return Map.of("created", n);
         }
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -83,9 +83,7 @@ class ClusterIT {
     }
 
     static HttpRequest impersonation(org.kcbastion.it.harness.KeycloakServer node, String token, String userId, int i) {
-        return HttpRequest.newBuilder(URI.create(node.baseUrl() + "/admin/realms/" + realm.name() + "/users/" + userId + "/impersonation"))
-                .header("Authorization", "Bearer " + token).header("X-Bastion-Reason", "CLUSTER-" + i)
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        return realm.impersonationRequest(node, token, userId, "CLUSTER-" + i);
     }
 
     static final String ROOMY_LIMITS = "admin=1000/1m,ip=1000/1m,target=1000/1m";

@@ -1,14 +1,13 @@
 package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.AuditLog;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Chromium;
+import org.kcbastion.it.harness.WithChromium;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.TestRealm;
@@ -29,20 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code it-tests/target/screenshots/}.
  */
 @BastionKeycloak
+@WithChromium
 @DisplayName("Admin console: Impersonate needs a step-up (headless Chromium)")
 class ImpersonationConsoleIT {
 
+    /** Set by {@link WithChromium} before every test. */
     Chromium browser;
-
-    @BeforeEach
-    void chromium() {
-        browser = Chromium.start();
-    }
-
-    @AfterEach
-    void quit(org.junit.jupiter.api.TestInfo test) {
-        Chromium.finish(browser, test);
-    }
 
     WebElement await(By by) {
         return browser.await(by);

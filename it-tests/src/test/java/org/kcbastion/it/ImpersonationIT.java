@@ -18,7 +18,6 @@ import org.kcbastion.it.harness.Totp;
 import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -78,21 +77,11 @@ class ImpersonationIT {
     }
 
     static HttpRequest impersonationRequest(TestRealm realm, String token, String userId, String reason) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(realm.server().baseUrl() + "/admin/realms/" + realm.name()
-                        + "/users/" + userId + "/impersonation"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.noBody());
-        if (reason != null) b.header("X-Bastion-Reason", reason);
-        return b.build();
+        return realm.impersonationRequest(realm.server(), token, userId, reason);
     }
 
     static HttpResponse<String> impersonate(TestRealm realm, String token, String userId, String reason) {
-        try {
-            return HTTP.send(impersonationRequest(realm, token, userId, reason), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return realm.impersonate(token, userId, reason);
     }
 
     static int sessionsOf(TestRealm realm, String userId) {

@@ -1,12 +1,11 @@
 package org.kcbastion.it;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Chromium;
+import org.kcbastion.it.harness.WithChromium;
 import org.kcbastion.it.harness.Flows;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.TestRealm;
@@ -31,20 +30,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * WebAuthn needs a host name, not an IP address, as relying party: the browser uses {@code localhost}.
  */
 @BastionKeycloak
+@WithChromium
 @DisplayName("Step-up with a security key (WebAuthn, headless Chromium)")
 class PasskeyIT {
 
+    /** Set by {@link WithChromium} before every test. */
     Chromium browser;
-
-    @BeforeEach
-    void chromium() {
-        browser = Chromium.start();
-    }
-
-    @AfterEach
-    void quit(org.junit.jupiter.api.TestInfo test) {
-        Chromium.finish(browser, test);
-    }
 
     /**
      * Binds {@code alias} as the browser flow: cookie, or the forms {@code forms} adds to its sub-flow; then

@@ -1,12 +1,11 @@
 package org.kcbastion.it;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Chromium;
+import org.kcbastion.it.harness.WithChromium;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
@@ -24,20 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code --features=declarative-ui}), in headless Chromium: saving needs a step-up like {@code PUT bastion/policy}.
  */
 @BastionKeycloak
+@WithChromium
 @DisplayName("Admin console: the bastion-policy tab (headless Chromium)")
 class PolicyConsoleIT {
 
+    /** Set by {@link WithChromium} before every test. */
     Chromium browser;
-
-    @BeforeEach
-    void chromium() {
-        browser = Chromium.start();
-    }
-
-    @AfterEach
-    void quit(org.junit.jupiter.api.TestInfo test) {
-        Chromium.finish(browser, test);
-    }
 
     static String maxAge(TestRealm realm) {
         Oidc.Reply reply = realm.adminCall("GET", "bastion/policy", null);

@@ -15,9 +15,6 @@ import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.it.harness.Totp;
 import org.keycloak.representations.idm.CredentialRepresentation;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -70,10 +67,7 @@ class SecretsAtRestIT {
                 secrets.add(userTokens.text("access_token"));
 
                 TestRealm.User target = realm.createUser("at-rest-target", false);
-                HttpResponse<String> imp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.baseUrl()
-                                + "/admin/realms/" + realm.name() + "/users/" + target.id() + "/impersonation"))
-                        .header("Authorization", "Bearer " + token).header("X-Bastion-Reason", "AT-REST-1")
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> imp = realm.impersonate(token, target.id(), "AT-REST-1");
                 assertThat(imp.statusCode()).as(imp.body()).isEqualTo(200);
                 JsonNode impersonation = StreamSupport
                         .stream(realm.adminCall("GET", "bastion/impersonations", null).json().spliterator(), false)

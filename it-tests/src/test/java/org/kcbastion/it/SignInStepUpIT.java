@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.Chromium;
+import org.kcbastion.it.harness.WithChromium;
 import org.kcbastion.it.harness.Flows;
 import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.MasterAdmins;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code step_up_required}, and for a master admin who impersonates a user of another realm from master's console.
  */
 @BastionKeycloak
+@WithChromium
 @DisplayName("The sign-in is the step-up: RFC 9470 re-authentication, master admins")
 class SignInStepUpIT {
 
@@ -93,7 +95,7 @@ class SignInStepUpIT {
         @Test
         @DisplayName("signs in to master's console with password + OTP (bastion-step-up in master's flow) and impersonates a user of "
                 + "another realm without further prompt (headless Chromium)")
-        void masterAdminImpersonates(KeycloakServer server, TestRealm realm) {
+        void masterAdminImpersonates(KeycloakServer server, TestRealm realm, Chromium browser) {
             RealmResource master = server.admin().realm("master");
             String alias = "master-bastion-browser";
             if (master.flows().getFlows().stream().noneMatch(f -> f.getAlias().equals(alias))) Flows.browserStepUp(master, alias);
@@ -103,24 +105,20 @@ class SignInStepUpIT {
             master.update(rep);
             TestRealm.User admin = admins.admin("impersonation", "view-users", "query-users", "view-realm");
             TestRealm.User target = realm.createUser("master-console-target", false);
-            try (Chromium browser = Chromium.start()) {
-                try {
-                    String userPage = server.baseUrl() + "/admin/master/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
-                    browser.signIn(userPage, admin);
-                    browser.clickImpersonate();
-                    // A cross-realm admin keeps the console: Keycloak opens the target's account console in a new tab.
-                    browser.until("a second tab", d -> d.getWindowHandles().size() > 1);
-                    String console = browser.driver().getWindowHandle();
-                    String tab = browser.driver().getWindowHandles().stream().filter(h -> !h.equals(console)).findFirst().orElseThrow();
-                    browser.driver().switchTo().window(tab);
-                    browser.until("the account console of " + realm.name(),
-                            d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
-                    browser.shot("09-master-admin-impersonates.png");
-                    assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
-                    assertThat(browser.driver().switchTo().window(console).getPageSource()).doesNotContain("Could not impersonate");
-                } finally {
-                    browser.keepLastPage("last-masterAdminImpersonates");
-                }
+            try {
+                String userPage = server.baseUrl() + "/admin/master/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
+                browser.signIn(userPage, admin);
+                browser.clickImpersonate();
+                // A cross-realm admin keeps the console: Keycloak opens the target's account console in a new tab.
+                browser.until("a second tab", d -> d.getWindowHandles().size() > 1);
+                String console = browser.driver().getWindowHandle();
+                String tab = browser.driver().getWindowHandles().stream().filter(h -> !h.equals(console)).findFirst().orElseThrow();
+                browser.driver().switchTo().window(tab);
+                browser.until("the account console of " + realm.name(),
+                        d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
+                browser.shot("09-master-admin-impersonates.png");
+                assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
+                assertThat(browser.driver().switchTo().window(console).getPageSource()).doesNotContain("Could not impersonate");
             } finally {
                 RealmRepresentation back = master.toRepresentation();
                 back.setBrowserFlow(previous);

@@ -1,11 +1,10 @@
 package org.kcbastion.sessionlimits;
 
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
-import org.keycloak.Config;
 import org.keycloak.connections.jpa.entityprovider.JpaEntityProvider;
 import org.keycloak.connections.jpa.entityprovider.JpaEntityProviderFactory;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import java.util.List;
@@ -17,7 +16,8 @@ import java.util.Map;
  * own changelogs, and honours {@code --spi-connections-jpa--quarkus--migration-strategy} (manual exports the SQL).
  * No JPA entities: Bastion reads its one table with plain SQL, so nothing is added to Keycloak's persistence unit.
  */
-public final class BastionSchemaProviderFactory implements JpaEntityProviderFactory, ServerInfoAwareProviderFactory {
+public final class BastionSchemaProviderFactory
+        implements JpaEntityProviderFactory, StatelessFactory<JpaEntityProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion-schema";
     static final String CHANGELOG = "META-INF/bastion-changelog.xml";
@@ -44,18 +44,6 @@ public final class BastionSchemaProviderFactory implements JpaEntityProviderFact
             public void close() {
             }
         };
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

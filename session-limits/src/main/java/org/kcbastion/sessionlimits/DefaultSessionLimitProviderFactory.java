@@ -1,5 +1,6 @@
 package org.kcbastion.sessionlimits;
 
+import org.kcbastion.core.StatelessFactory;
 import org.jboss.logging.Logger;
 import org.kcbastion.core.OperationalInfo;
 import org.keycloak.Config;
@@ -19,7 +20,8 @@ import java.util.Map;
  * sessions past their deadline even when nobody uses them. Option: {@code --spi-bastion-session-limit--default--sweep-interval=<seconds>}
  * (default 60; 0 turns the sweeper off).
  */
-public final class DefaultSessionLimitProviderFactory implements SessionLimitProviderFactory, ServerInfoAwareProviderFactory {
+public final class DefaultSessionLimitProviderFactory
+        implements SessionLimitProviderFactory, StatelessFactory<SessionLimitProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "default";
     static final String SWEEP_INTERVAL = "sweep-interval";
@@ -54,10 +56,6 @@ public final class DefaultSessionLimitProviderFactory implements SessionLimitPro
                 }
             }
         });
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

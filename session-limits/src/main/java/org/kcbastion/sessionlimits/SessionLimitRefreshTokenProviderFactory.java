@@ -1,9 +1,8 @@
 package org.kcbastion.sessionlimits;
 
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.protocol.oidc.refresh.RefreshTokenProvider;
 import org.keycloak.protocol.oidc.refresh.RefreshTokenProviderFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
@@ -14,7 +13,8 @@ import java.util.Map;
  * Keycloak's default refresh-token handling plus the absolute deadline: chosen ahead of the built-in provider
  * because of its higher {@link #order()}.
  */
-public final class SessionLimitRefreshTokenProviderFactory implements RefreshTokenProviderFactory, ServerInfoAwareProviderFactory {
+public final class SessionLimitRefreshTokenProviderFactory
+        implements RefreshTokenProviderFactory, StatelessFactory<RefreshTokenProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion-session-limit";
 
@@ -26,18 +26,6 @@ public final class SessionLimitRefreshTokenProviderFactory implements RefreshTok
     @Override
     public int order() {
         return 10;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

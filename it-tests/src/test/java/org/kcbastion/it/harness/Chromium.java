@@ -61,10 +61,10 @@ public final class Chromium implements AutoCloseable {
     }
 
     /** After a test: keeps the last page (screenshot and HTML, named after the test method) and quits; null is fine. */
-    public static void finish(Chromium browser, org.junit.jupiter.api.TestInfo test) {
+    static void finish(Chromium browser, String testMethod) {
         if (browser == null) return;
         try {
-            browser.keepLastPage("last-" + test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
+            browser.keepLastPage("last-" + testMethod);
         } finally {
             browser.close();
         }

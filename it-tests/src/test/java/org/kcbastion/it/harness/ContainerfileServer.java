@@ -57,12 +57,9 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Path home = config.workDir().resolve("containerfile");
-        ProcessKeycloakServer.deleteRecursively(home);
-        KeycloakCluster.copyTree(config.keycloakHome(), home);
-        ProcessKeycloakServer.deleteRecursively(home.resolve("data"));
-        try (var jars = Files.list(home.resolve("providers"))) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) Files.delete(jar);
+        Path home = Distribution.unpacked(config).copyTo(config.workDir().resolve("containerfile")).withoutData().withProviders(List.of())
+                .home();
+        try {
             // The image has no conf/quarkus.properties: the test harness's audit handler stays out.
             Files.deleteIfExists(home.resolve("conf/quarkus.properties"));
             // COPY dist/target/keycloak-bastion-*.jar /opt/keycloak/providers/

@@ -25,18 +25,9 @@ public final class ImportingServer extends LaunchedServer implements AutoCloseab
      */
     public static ImportingServer start(String name, boolean withBastion, Path cliImport, Path startupImport) {
         HarnessConfig config = HarnessConfig.fromSystemProperties();
-        Path home = config.workDir().resolve(name);
-        ProcessKeycloakServer.deleteRecursively(home);
-        KeycloakCluster.copyTree(config.keycloakHome(), home);
-        ProcessKeycloakServer.deleteRecursively(home.resolve("data"));
+        Distribution copy = Distribution.unpacked(config).copyTo(config.workDir().resolve(name)).withoutData();
+        Path home = withBastion ? copy.withBastionAndTestProviders(config).home() : copy.withProviders(List.of()).home();
         try {
-            if (withBastion) {
-                ProcessKeycloakServer.installProviders(home, config);
-            } else {
-                try (var jars = Files.list(home.resolve("providers"))) {
-                    for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) Files.delete(jar);
-                }
-            }
             Files.createDirectories(home.resolve("data/import"));
             Files.copy(startupImport, home.resolve("data/import").resolve(startupImport.getFileName()));
         } catch (IOException e) {

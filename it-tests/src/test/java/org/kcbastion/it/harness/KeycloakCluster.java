@@ -6,13 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Two Keycloak nodes (the distribution under test) on this machine forming one cluster: production mode ({@code start --optimized}, built
@@ -79,9 +77,8 @@ public final class KeycloakCluster implements AutoCloseable {
         Path root = config.workDir().resolve("cluster");
         Path homeA = root.resolve("node-a");
         Path homeB = root.resolve("node-b");
-        ProcessKeycloakServer.deleteRecursively(root);
-        copyTree(config.keycloakHome(), homeA);
-        ProcessKeycloakServer.installProviders(homeA, config);
+        Distribution.deleteRecursively(root);
+        Distribution.unpacked(config).copyTo(homeA).withBastionAndTestProviders(config);
         PostgresDatabase db = PostgresDatabase.create(config, "bastion_cluster");
         Node a = null;
         try {
@@ -90,7 +87,7 @@ public final class KeycloakCluster implements AutoCloseable {
             Files.writeString(homeA.resolve("conf/quarkus.properties"), "quarkus.datasource.jdbc.foreground-validation-interval=1S\n");
             run(homeA, root.resolve("build.log"), List.of(homeA.resolve("bin/kc.sh").toString(), "build", "--db=postgres",
                     "--cache=ispn", "--health-enabled=true", "--metrics-enabled=true", "--features=declarative-ui"));
-            copyTree(homeA, homeB);
+            Distribution.at(homeA).copyTo(homeB);
             // Node a takes the key from the environment (how a Kubernetes Secret arrives), node b from Keycloak's
             // config keystore (PKCS12): the cross-node tests prove both routes give the same digests.
             a = launch("a", homeA, root.resolve("node-a.log"), db, List.of(), Map.of(HMAC_KEY_ENV, HMAC_KEY));
@@ -102,7 +99,7 @@ public final class KeycloakCluster implements AutoCloseable {
             for (Node n : List.of(a, b)) {
                 if (n.log().contains("Bastion: no hmac-key configured")) {
                     throw new AssertionError("node " + n.name + " runs without the configured HMAC key:\n"
-                            + ProcessKeycloakServer.tail(n.log, 60));
+                            + LaunchedServer.tail(n.log, 60));
                 }
             }
             return new KeycloakCluster(a, b, db, config, (System.nanoTime() - began) / 1e9);
@@ -130,8 +127,7 @@ public final class KeycloakCluster implements AutoCloseable {
     public Refusal launchWithoutKey(java.time.Duration timeout) {
         Path root = config.workDir().resolve("cluster");
         Path homeC = root.resolve("node-c");
-        ProcessKeycloakServer.deleteRecursively(homeC);
-        copyTree(root.resolve("node-a"), homeC);
+        Distribution.at(root.resolve("node-a")).copyTo(homeC);
         Path log = root.resolve("node-c.log");
         List<String> command = nodeCommand(homeC, database, Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
         try {
@@ -140,9 +136,9 @@ public final class KeycloakCluster implements AutoCloseable {
             builder.environment().remove(HMAC_KEY_ENV);
             Process p = builder.start();
             if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-                ProcessKeycloakServer.stop(p);
+                LaunchedServer.stop(p);
                 throw new AssertionError("node c, without an HMAC key, was still running after " + timeout + ":\n"
-                        + ProcessKeycloakServer.tail(log, 60));
+                        + LaunchedServer.tail(log, 60));
             }
             return new Refusal(p.exitValue(), Files.readString(log));
         } catch (IOException e) {
@@ -200,8 +196,8 @@ public final class KeycloakCluster implements AutoCloseable {
             Poll.untilTrue("a cluster view of two members in both node logs", java.time.Duration.ofSeconds(60),
                     () -> hasTwoMemberView(a.log()) && hasTwoMemberView(b.log()));
         } catch (AssertionError e) {
-            throw new AssertionError("The two nodes did not form one cluster.\nnode a:\n" + ProcessKeycloakServer.tail(a.log, 60)
-                    + "\nnode b:\n" + ProcessKeycloakServer.tail(b.log, 60), e);
+            throw new AssertionError("The two nodes did not form one cluster.\nnode a:\n" + LaunchedServer.tail(a.log, 60)
+                    + "\nnode b:\n" + LaunchedServer.tail(b.log, 60), e);
         }
     }
 
@@ -211,18 +207,6 @@ public final class KeycloakCluster implements AutoCloseable {
 
     static void run(Path home, Path log, List<String> command) {
         LaunchedServer.runToCompletion(home, log, command, Map.of());
-    }
-
-    static void copyTree(Path from, Path to) {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : all.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not copy " + from + " to " + to, e);
-        }
     }
 
     /** A JDBC connection to the cluster's database. */

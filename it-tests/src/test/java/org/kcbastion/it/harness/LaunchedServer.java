@@ -7,11 +7,20 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
-/** A Keycloak the harness launched from a distribution copy of its own (cluster nodes, benchmark servers). */
+/**
+ * A Keycloak the harness launched as a child process ({@code kc.sh}) in a {@link Distribution}: the default test
+ * server, cluster nodes, benchmark servers. Launch, readiness, stop and the log tail that every failure attaches.
+ */
 public abstract class LaunchedServer implements KeycloakServer {
     final String name;
     final Process process;
@@ -20,6 +29,9 @@ public abstract class LaunchedServer implements KeycloakServer {
     private final String managementUrl;
     private final double startSeconds;
     private Keycloak admin;
+
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     LaunchedServer(String name, Process process, Path log, String baseUrl, String managementUrl, double startSeconds) {
         this.name = name;
@@ -55,9 +67,9 @@ public abstract class LaunchedServer implements KeycloakServer {
             throw new UncheckedIOException("Could not launch " + name, e);
         }
         try {
-            ProcessKeycloakServer.awaitReady(process, managementPort, log);
+            awaitReady(process, managementPort, log);
         } catch (AssertionError | RuntimeException e) {
-            ProcessKeycloakServer.stop(process);
+            stop(process);
             throw e;
         }
         return new Started(process, (System.nanoTime() - launched) / 1e9);
@@ -77,14 +89,69 @@ public abstract class LaunchedServer implements KeycloakServer {
         try {
             Process p = builder.start();
             if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                ProcessKeycloakServer.stop(p);
-                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + ProcessKeycloakServer.tail(log, 80));
+                stop(p);
+                throw new AssertionError("`" + String.join(" ", command) + "` failed:\n" + tail(log, 80));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    static void awaitReady(Process process, int managementPort, Path logFile) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Keycloak exited with code " + process.exitValue()
+                        + " before it was ready. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for Keycloak", e);
+            }
+            try {
+                process.waitFor(500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for Keycloak", e);
+            }
+        }
+        throw new AssertionError("Keycloak was not ready within " + START_TIMEOUT.toSeconds()
+                + " s. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
+    }
+
+    /** SIGTERM to kc.sh (it forwards it to the JVM), then SIGKILL to whatever is left after the deadline. */
+    static void stop(Process process) {
+        List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.toHandle().descendants()).toList();
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(could not read " + file + ": " + e + ")";
         }
     }
 
@@ -131,6 +198,6 @@ public abstract class LaunchedServer implements KeycloakServer {
         synchronized (this) {
             if (admin != null) admin.close();
         }
-        if (process.isAlive()) ProcessKeycloakServer.stop(process);
+        if (process.isAlive()) stop(process);
     }
 }

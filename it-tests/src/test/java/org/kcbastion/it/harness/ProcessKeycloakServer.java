@@ -1,25 +1,12 @@
 package org.kcbastion.it.harness;
 
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Keycloak from the official distribution (unpacked by Maven under {@code target/}), run as a child process with
@@ -27,8 +14,6 @@ import java.util.stream.Stream;
  */
 final class ProcessKeycloakServer extends LaunchedServer {
 
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /**
      * The session-limit sweeper's interval on the test server: 3 s, so a test waits seconds; a benchmark may set
      * {@code -Dit.sweep.interval} to leave idle time between long sweeps.
@@ -48,14 +33,8 @@ final class ProcessKeycloakServer extends LaunchedServer {
     }
 
     static KeycloakServer start(HarnessConfig config) {
-        Path home = config.keycloakHome();
-        if (!Files.isExecutable(home.resolve("bin/kc.sh"))) {
-            throw new AssertionError("No Keycloak distribution at " + home
-                    + " (it is unpacked by `mvn verify` in the pre-integration-test phase)");
-        }
-        installProviders(home, config);
-        deleteRecursively(home.resolve("data"));
-        writeAuditHandler(home);
+        Path home = Distribution.unpacked(config).withBastionAndTestProviders(config).withoutData()
+                .withFile("conf/quarkus.properties", AUDIT_HANDLER).home();
 
         Database database = Database.create(config);
         int httpPort = Ports.freeLoopbackPort();
@@ -101,66 +80,9 @@ final class ProcessKeycloakServer extends LaunchedServer {
             quarkus.log.file.json.enabled=false
             """;
 
-    private static void writeAuditHandler(Path home) {
-        try {
-            Files.writeString(home.resolve("conf/quarkus.properties"), AUDIT_HANDLER);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public Optional<Path> auditFile() {
         return Optional.of(home.resolve("data/log/bastion-audit.json"));
-    }
-
-    static void awaitReady(Process process, int managementPort, Path logFile) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("Keycloak exited with code " + process.exitValue()
-                        + " before it was ready. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
-            }
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted while waiting for Keycloak", e);
-            }
-            try {
-                process.waitFor(500, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted while waiting for Keycloak", e);
-            }
-        }
-        throw new AssertionError("Keycloak was not ready within " + START_TIMEOUT.toSeconds()
-                + " s. Last 200 lines of " + logFile + ":\n" + tail(logFile, 200));
-    }
-
-    static void installProviders(Path home, HarnessConfig config) {
-        Path providers = home.resolve("providers");
-        try (Stream<Path> old = Files.list(providers)) {
-            for (Path jar : old.filter(p -> p.toString().endsWith(".jar")).toList()) {
-                Files.delete(jar);
-            }
-            for (Path jar : List.of(config.bastionJar(), config.testProvidersJar())) {
-                if (!Files.isRegularFile(jar)) {
-                    throw new AssertionError("Provider JAR missing: " + jar + " (run `mvn verify` from the root)");
-                }
-                Files.copy(jar, providers.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not install providers into " + providers, e);
-        }
     }
 
     @Override
@@ -174,40 +96,6 @@ final class ProcessKeycloakServer extends LaunchedServer {
             stop();
         } finally {
             database.drop();
-        }
-    }
-
-    /** SIGTERM to kc.sh (it forwards it to the JVM), then SIGKILL to whatever is left after the deadline. */
-    static void stop(Process process) {
-        List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.toHandle().descendants()).toList();
-        tree.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        for (ProcessHandle p : tree) {
-            try {
-                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(could not read " + file + ": " + e + ")";
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not delete " + dir, e);
         }
     }
 

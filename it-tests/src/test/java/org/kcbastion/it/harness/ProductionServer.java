@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,18 +37,9 @@ public final class ProductionServer extends LaunchedServer {
 
     public static ProductionServer start(String name, boolean withBastion, List<String> extraOptions) {
         HarnessConfig config = HarnessConfig.fromSystemProperties();
-        Path home = config.workDir().resolve("production").resolve(name);
-        ProcessKeycloakServer.deleteRecursively(home);
-        KeycloakCluster.copyTree(config.keycloakHome(), home);
-        try (Stream<Path> jars = Files.list(home.resolve("providers"))) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) Files.delete(jar);
-            if (withBastion) {
-                Files.copy(config.bastionJar(), home.resolve("providers").resolve(config.bastionJar().getFileName()),
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        // Bastion alone (no test providers): the benchmark compares what operators deploy with stock Keycloak.
+        Path home = Distribution.unpacked(config).copyTo(config.workDir().resolve("production").resolve(name))
+                .withProviders(withBastion ? List.of(config.bastionJar()) : List.of()).home();
         PostgresDatabase db = PostgresDatabase.create(config, "bastion_bench_" + name).logStatements();
         KeycloakCluster.run(home, home.resolve("build.log"), List.of(home.resolve("bin/kc.sh").toString(), "build",
                 "--db=postgres", "--cache=local", "--health-enabled=true", "--metrics-enabled=true"));

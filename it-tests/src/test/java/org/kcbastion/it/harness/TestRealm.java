@@ -13,6 +13,7 @@ import org.keycloak.representations.idm.UserRepresentation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -275,6 +276,25 @@ public final class TestRealm implements AutoCloseable {
     /** Calls {@code /admin/realms/{realm}/<path>} with the bootstrap admin's token. */
     public Oidc.Reply adminCall(String method, String path, String jsonBody, String... headers) {
         return callAs(server.admin().tokenManager().getAccessTokenString(), method, path, jsonBody, headers);
+    }
+
+    /**
+     * Keycloak's impersonation endpoint for {@code userId} on {@code node} (this realm's server or a cluster node), as
+     * an admin tool calls it: the bearer token, and {@code X-Bastion-Reason} when {@code reason} is not null.
+     */
+    public HttpRequest impersonationRequest(KeycloakServer node, String token, String userId, String reason) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.baseUrl() + "/admin/realms/" + name + "/users/" + userId
+                        + "/impersonation"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (reason != null) b.header("X-Bastion-Reason", reason);
+        return b.build();
+    }
+
+    /** Impersonates {@code userId} with {@code token} on this realm's server; the answer as Keycloak gave it. */
+    public HttpResponse<String> impersonate(String token, String userId, String reason) {
+        return Oidc.exchange(http, impersonationRequest(server, token, userId, reason));
     }
 
     /** Calls {@code /admin/realms/{realm}/<path>} with {@code token} (null: no Authorization header). */

@@ -17,11 +17,8 @@ public final class VolatileSessionsServer extends LaunchedServer implements Auto
 
     public static VolatileSessionsServer start(String name) {
         HarnessConfig config = HarnessConfig.fromSystemProperties();
-        Path home = config.workDir().resolve(name);
-        ProcessKeycloakServer.deleteRecursively(home);
-        KeycloakCluster.copyTree(config.keycloakHome(), home);
-        ProcessKeycloakServer.deleteRecursively(home.resolve("data"));
-        ProcessKeycloakServer.installProviders(home, config);
+        Path home = Distribution.unpacked(config).copyTo(config.workDir().resolve(name)).withoutData().withBastionAndTestProviders(config)
+                .home();
         int http = Ports.freeLoopbackPort();
         int management = Ports.freeLoopbackPort();
         List<String> command = List.of(home.resolve("bin/kc.sh").toString(), "start-dev", "--http-host=127.0.0.1",
