@@ -147,7 +147,7 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
         }
         return switch (action) {
             case "realm_security", "authentication", "events", "components", "client_policies", "user_profile",
-                 "identity_providers", "import" -> p -> p.realm().canManageRealm();
+                    "identity_providers", "import" -> p -> p.realm().canManageRealm();
             default -> null;
         };
     }

@@ -154,11 +154,11 @@ class CostBench {
         assertThat(Files.isReadable(pgLog)).as("PostgreSQL's log must be readable: " + pgLog).isTrue();
         long runStart = Files.size(pgLog);
         try (MailServer mail = new MailServer();
-             ProductionServer stock = ProductionServer.start("stock", false, List.of());
-             ProductionServer bastion = ProductionServer.start("bastion", true, List.of(
-                     // Sweeps have their own benchmark (./bench/sweep); here they would land in random windows.
-                     "--spi-bastion-session-limit--default--sweep-interval=86400",
-                     "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef"))) {
+                ProductionServer stock = ProductionServer.start("stock", false, List.of());
+                ProductionServer bastion = ProductionServer.start("bastion", true, List.of(
+                        // Sweeps have their own benchmark (./bench/sweep); here they would land in random windows.
+                        "--spi-bastion-session-limit--default--sweep-interval=86400",
+                        "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef"))) {
             List<Target> targets = List.of(new Target(stock), new Target(bastion));
             for (Target t : targets) setUp(t, mail);
 

@@ -39,9 +39,9 @@ class ProfileBench {
         Path recording = out.resolve("profile-" + (withBastion ? "bastion" : "stock") + "-" + op.replace(' ', '-') + ".jfr")
                 .toAbsolutePath();
         try (MailServer mail = new MailServer();
-             ProductionServer server = ProductionServer.start(withBastion ? "bastion" : "stock", withBastion, withBastion ? List.of(
-                     "--spi-bastion-session-limit--default--sweep-interval=86400",
-                     "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef") : List.of())) {
+                ProductionServer server = ProductionServer.start(withBastion ? "bastion" : "stock", withBastion, withBastion ? List.of(
+                        "--spi-bastion-session-limit--default--sweep-interval=86400",
+                        "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef") : List.of())) {
             CostBench.Target t = new CostBench.Target(server);
             CostBench.setUp(t, mail);
             CostBench.throughput(t, op, Duration.ofSeconds(20));

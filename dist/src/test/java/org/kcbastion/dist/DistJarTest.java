@@ -46,7 +46,7 @@ class DistJarTest {
     @DisplayName("registers every Bastion factory exactly once, under the SPI it implements")
     void everyFactoryExactlyOnce() throws Exception {
         try (URLClassLoader loader = new URLClassLoader(new URL[]{jar.toUri().toURL()}, getClass().getClassLoader());
-             JarFile f = new JarFile(jar.toFile())) {
+                JarFile f = new JarFile(jar.toFile())) {
             Map<String, List<String>> registered = new HashMap<>();
             for (String entry : entries) {
                 if (!entry.startsWith("META-INF/services/") || entry.endsWith("/")) continue;

@@ -43,7 +43,8 @@ public final class TestRawAttributesResourceProviderFactory extends TestAdminRes
         public void realmAttributes(Map<String, String> attributes) {
             auth.realm().requireManageRealm();
             attributes.forEach((k, v) -> {
-                if (v == null) realm.removeAttribute(k); else realm.setAttribute(k, v);
+                if (v == null) realm.removeAttribute(k);
+                else realm.setAttribute(k, v);
             });
         }
 
@@ -55,7 +56,8 @@ public final class TestRawAttributesResourceProviderFactory extends TestAdminRes
             ClientModel client = realm.getClientById(id);
             if (client == null) throw new NotFoundException("no client " + id);
             attributes.forEach((k, v) -> {
-                if (v == null) client.removeAttribute(k); else client.setAttribute(k, v);
+                if (v == null) client.removeAttribute(k);
+                else client.setAttribute(k, v);
             });
         }
     }

@@ -28,7 +28,7 @@ final class SessionCaps {
                  long impersonationStarted, long impersonationExpires) {
 
         Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
-              Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
+                Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
             this(started, offline, rememberMe, impersonation, clientId, clientCap, roleCaps, 0, 0);
         }
     }

@@ -310,7 +310,8 @@ public final class Oidc {
                 String name = pair.substring(0, eq).trim();
                 String value = pair.substring(eq + 1).trim();
                 boolean expired = c.toLowerCase(java.util.Locale.ROOT).contains("max-age=0") || value.isEmpty();
-                if (expired) cookies.remove(name); else cookies.put(name, value);
+                if (expired) cookies.remove(name);
+                else cookies.put(name, value);
             }
             return r;
         }

@@ -132,7 +132,8 @@ public final class TestRealm implements AutoCloseable {
         RealmRepresentation rep = realm.toRepresentation();
         Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
         attributes.forEach((k, v) -> {
-            if (v == null) merged.remove(k); else merged.put(k, v);
+            if (v == null) merged.remove(k);
+            else merged.put(k, v);
         });
         rep.setAttributes(merged);
         realm.update(rep);
