@@ -83,10 +83,7 @@ class RevocationBench {
         }
         BackchannelReceiver receiver = realm.backchannel();
         receiver.clear();
-        CredentialRepresentation password = new CredentialRepresentation();
-        password.setType(CredentialRepresentation.PASSWORD);
-        password.setValue("Bench-Reset-" + System.nanoTime());
-        password.setTemporary(false);
+        CredentialRepresentation password = TestRealm.newPassword(false);
 
         long start = System.nanoTime();
         realm.admin().users().get(user.id()).resetPassword(password);

@@ -103,10 +103,7 @@ class SharedSignalsBench {
         } finally {
             pool.shutdown();
         }
-        CredentialRepresentation password = new CredentialRepresentation();
-        password.setType(CredentialRepresentation.PASSWORD);
-        password.setValue("Bench-Reset-" + System.nanoTime());
-        password.setTemporary(false);
+        CredentialRepresentation password = TestRealm.newPassword(false);
 
         long start = System.nanoTime();
         realm.admin().users().get(user.id()).resetPassword(password);

@@ -156,11 +156,7 @@ class AdminCredentialRevocationIT {
     }
 
     static CredentialRepresentation newPassword(boolean temporary) {
-        CredentialRepresentation c = new CredentialRepresentation();
-        c.setType(CredentialRepresentation.PASSWORD);
-        c.setValue("Brand-New-Pass-" + System.nanoTime());
-        c.setTemporary(temporary);
-        return c;
+        return TestRealm.newPassword(temporary);
     }
 
     @Nested

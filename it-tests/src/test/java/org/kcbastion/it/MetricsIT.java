@@ -9,7 +9,6 @@ import org.kcbastion.it.harness.KeycloakServer;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
-import org.keycloak.representations.idm.CredentialRepresentation;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,11 +58,7 @@ class MetricsIT {
             TestRealm.User victim = realm.createUser("metrics-victim", false);
             assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), victim.username(), victim.password()).status())
                     .isEqualTo(200);
-            CredentialRepresentation password = new CredentialRepresentation();
-            password.setType(CredentialRepresentation.PASSWORD);
-            password.setValue("Another-Horse-43");
-            password.setTemporary(false);
-            realm.admin().users().get(victim.id()).resetPassword(password);
+            realm.admin().users().get(victim.id()).resetPassword(TestRealm.password("Another-Horse-43", false));
 
             TestRealm.User target = realm.createUser("metrics-target", false);
             Oidc.Reply refused = realm.adminCall("POST", "users/" + target.id() + "/impersonation", null, "X-Bastion-Reason", "T-1");

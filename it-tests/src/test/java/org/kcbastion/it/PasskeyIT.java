@@ -86,18 +86,14 @@ class PasskeyIT {
             TestRealm.User admin = admin(realm, "key-admin", "webauthn-register");
             TestRealm.User target = realm.createUser("key-target", false);
             addAuthenticator(VirtualAuthenticatorOptions.Transport.USB);
-            String base = server.baseUrl().replace("127.0.0.1", "localhost");
-            String userPage = base + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
+            String base = localhost(server);
+            String userPage = userPage(server, realm, target);
 
             browser.get(userPage);
             browser.await(By.id("username")).sendKeys(admin.username());
             browser.driver().findElement(By.id("password")).sendKeys(admin.password());
             browser.driver().findElement(By.id("kc-login")).click();
-            browser.await(By.id("registerWebAuthn")).click();
-            acceptLabelPrompt();
-            browser.awaitConsole();
-            assertThat(realm.admin().users().get(admin.id()).credentials().stream().map(CredentialRepresentation::getType))
-                    .contains("webauthn");
+            registerKey(realm, admin, "webauthn");
 
             browser.clickImpersonate();
             browser.until("the step-up message", d -> d.getPageSource().contains("step_up_required"));
@@ -112,14 +108,7 @@ class PasskeyIT {
                 browser.shot("08-step-up-security-key.png");
                 browser.driver().findElement(By.id("authenticateWebAuthnButton")).click();
             }
-            browser.until("back in the console", d -> d.getCurrentUrl().startsWith(base + "/admin/"));
-            browser.awaitConsole();
-
-            browser.get(userPage);
-            browser.awaitConsole();
-            browser.clickImpersonate();
-            browser.until("the account console", d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
-            assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
+            impersonateFromConsole(base, userPage, realm, target);
             assertThat(org.kcbastion.it.harness.AuditLog
                     .await(server, "impersonation_start", "user_id", target.id(), Duration.ofSeconds(30))
                     .path("impersonator").asText()).isEqualTo(admin.username());
@@ -148,8 +137,8 @@ class PasskeyIT {
             TestRealm.User admin = admin(realm, "passkey-admin", "webauthn-register-passwordless");
             TestRealm.User target = realm.createUser("passkey-target", false);
             addAuthenticator(VirtualAuthenticatorOptions.Transport.INTERNAL);
-            String base = server.baseUrl().replace("127.0.0.1", "localhost");
-            String userPage = base + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
+            String base = localhost(server);
+            String userPage = userPage(server, realm, target);
 
             // First sign-in: username, then the passkey registration (a required action: no step-up).
             browser.get(userPage);
@@ -157,11 +146,7 @@ class PasskeyIT {
             browser.driver().findElement(By.id("kc-login")).click();
             browser.await(By.id("password")).sendKeys(admin.password());
             browser.driver().findElement(By.id("kc-login")).click();
-            browser.await(By.id("registerWebAuthn")).click();
-            acceptLabelPrompt();
-            browser.awaitConsole();
-            assertThat(realm.admin().users().get(admin.id()).credentials().stream().map(CredentialRepresentation::getType))
-                    .contains("webauthn-passwordless");
+            registerKey(realm, admin, "webauthn-passwordless");
             browser.clickImpersonate();
             browser.until("the step-up message", d -> d.getPageSource().contains("step_up_required"));
             // The user's first credential is the one Keycloak offers first among alternatives: the passkey.
@@ -177,15 +162,37 @@ class PasskeyIT {
                 browser.driver().findElement(By.id("kc-login")).click();
             }
             browser.await(By.id("authenticateWebAuthnButton")).click();
-            browser.until("back in the console", d -> d.getCurrentUrl().startsWith(base + "/admin/"));
-            browser.awaitConsole();
-
-            browser.get(userPage);
-            browser.awaitConsole();
-            browser.clickImpersonate();
-            browser.until("the account console", d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
-            assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
+            impersonateFromConsole(base, userPage, realm, target);
         }
+    }
+
+    /** WebAuthn needs a host name, not an IP address, as relying party. */
+    static String localhost(KeycloakServer server) {
+        return server.baseUrl().replace("127.0.0.1", "localhost");
+    }
+
+    static String userPage(KeycloakServer server, TestRealm realm, TestRealm.User target) {
+        return localhost(server) + "/admin/" + realm.name() + "/console/#/" + realm.name() + "/users/" + target.id() + "/settings";
+    }
+
+    /** The key registration Keycloak asks for at the first sign-in (a required action, no step-up), then the console. */
+    void registerKey(TestRealm realm, TestRealm.User admin, String credentialType) {
+        browser.await(By.id("registerWebAuthn")).click();
+        acceptLabelPrompt();
+        browser.awaitConsole();
+        assertThat(realm.admin().users().get(admin.id()).credentials().stream().map(CredentialRepresentation::getType))
+                .contains(credentialType);
+    }
+
+    /** Back from the step-up in the console: the target's Impersonate button now opens the account console as the target. */
+    void impersonateFromConsole(String base, String userPage, TestRealm realm, TestRealm.User target) {
+        browser.until("back in the console", d -> d.getCurrentUrl().startsWith(base + "/admin/"));
+        browser.awaitConsole();
+        browser.get(userPage);
+        browser.awaitConsole();
+        browser.clickImpersonate();
+        browser.until("the account console", d -> d.getCurrentUrl().contains("/realms/" + realm.name() + "/account"));
+        assertThat(realm.admin().users().get(target.id()).getUserSessions()).hasSize(1);
     }
 
     void acceptLabelPrompt() {

@@ -44,11 +44,8 @@ class SessionLimitIT {
     @BeforeAll
     static void setUp(TestRealm realm) {
         app = realm.createClient("limited-app");
-        RealmRepresentation rep = realm.admin().toRepresentation();
         // Keycloak's own SSO maximum (10 h by default) must not be what ends the 12 h default cap in these tests.
-        rep.setSsoSessionMaxLifespan(50_000);
-        rep.setSsoSessionIdleTimeout(7_200);
-        realm.admin().update(rep);
+        realm.setSsoLifetimes(50_000, 7_200);
     }
 
     @AfterEach

@@ -10,7 +10,6 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.it.harness.VolatileSessionsServer;
-import org.keycloak.representations.idm.RealmRepresentation;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -35,10 +34,7 @@ class VolatileSessionsIT {
         server = VolatileSessionsServer.start("keycloak-volatile-sessions");
         realm = TestRealm.createOn(server, "it-volatile-sessions");
         app = realm.createClient("volatile-app");
-        RealmRepresentation rep = realm.admin().toRepresentation();
-        rep.setSsoSessionMaxLifespan(50_000);
-        rep.setSsoSessionIdleTimeout(20_000);
-        realm.admin().update(rep);
+        realm.setSsoLifetimes(50_000, 20_000);
     }
 
     @AfterAll

@@ -96,10 +96,6 @@ public final class ContainerfileServer extends LaunchedServer implements AutoClo
 
     @Override
     public void close() {
-        try {
-            stop();
-        } finally {
-            database.drop();
-        }
+        stopThen(database::drop);
     }
 }

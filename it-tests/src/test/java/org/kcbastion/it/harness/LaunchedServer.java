@@ -193,6 +193,15 @@ public abstract class LaunchedServer implements KeycloakServer {
         return process.isAlive();
     }
 
+    /** {@link #stop()}, then {@code cleanup} (the server's database dropped), also when stopping failed. */
+    void stopThen(Runnable cleanup) {
+        try {
+            stop();
+        } finally {
+            cleanup.run();
+        }
+    }
+
     /** Stops the process (SIGTERM, then SIGKILL after a grace period) unless it is gone already. */
     void stop() {
         synchronized (this) {

@@ -92,11 +92,7 @@ final class ProcessKeycloakServer extends LaunchedServer {
 
     @Override
     public void close() {
-        try {
-            stop();
-        } finally {
-            database.drop();
-        }
+        stopThen(database::drop);
     }
 
     /** The server's database: H2 in {@code data/} (deleted before each run), or a fresh PostgreSQL database. */

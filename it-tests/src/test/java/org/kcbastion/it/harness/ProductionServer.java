@@ -136,10 +136,6 @@ public final class ProductionServer extends LaunchedServer {
 
     @Override
     public void close() {
-        try {
-            stop();
-        } finally {
-            database.drop();
-        }
+        stopThen(database::drop);
     }
 }

@@ -210,11 +210,7 @@ public final class TestRealm implements AutoCloseable {
         u.setEmailVerified(true);
         u.setEnabled(true);
         List<CredentialRepresentation> credentials = new ArrayList<>();
-        CredentialRepresentation password = new CredentialRepresentation();
-        password.setType(CredentialRepresentation.PASSWORD);
-        password.setValue(USER_PASSWORD);
-        password.setTemporary(false);
-        credentials.add(password);
+        credentials.add(password(USER_PASSWORD, false));
         String otpSecret = null;
         if (withOtp) {
             otpSecret = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
@@ -272,6 +268,28 @@ public final class TestRealm implements AutoCloseable {
         Oidc.Reply reply = adminCall("PUT", "bastion-test-clock/offset?offset=" + offsetSeconds, null);
         if (reply.status() != 200) throw new AssertionError("could not shift the clock: " + reply);
         server.admin().tokenManager().grantToken();
+    }
+
+    /** A password credential as an admin sets it. */
+    public static CredentialRepresentation password(String value, boolean temporary) {
+        CredentialRepresentation password = new CredentialRepresentation();
+        password.setType(CredentialRepresentation.PASSWORD);
+        password.setValue(value);
+        password.setTemporary(temporary);
+        return password;
+    }
+
+    /** A password nobody has used yet, as an admin's reset sets it. */
+    public static CredentialRepresentation newPassword(boolean temporary) {
+        return password("Brand-New-Pass-" + System.nanoTime(), temporary);
+    }
+
+    /** Keycloak's own SSO session limits of this realm (seconds), so that they are not what ends a session under test. */
+    public void setSsoLifetimes(int maxLifespan, int idleTimeout) {
+        RealmRepresentation rep = admin().toRepresentation();
+        rep.setSsoSessionMaxLifespan(maxLifespan);
+        rep.setSsoSessionIdleTimeout(idleTimeout);
+        admin().update(rep);
     }
 
     /** Calls {@code /admin/realms/{realm}/<path>} with the bootstrap admin's token. */
