@@ -427,6 +427,38 @@ class AdversarialIT {
             }
         }
 
+        @Test
+        @DisplayName("standard token exchange under a 60 s client cap, access tokens of 3600 s: the exchanged access token expires "
+                + "within the cap (as does a refresh token asked for), not an hour later")
+        void standardTokenExchange(TestRealm realm) {
+            TestRealm.Client app = realm.createClient("exchange-app");
+            ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
+            rep.getAttributes().put("standard.token.exchange.enabled", "true");
+            rep.getAttributes().put("standard.token.exchange.enableRefreshRequestedTokenType", "SAME_SESSION");
+            rep.getAttributes().put("access.token.lifespan", "3600");
+            rep.getAttributes().put("bastion.session.maxSeconds", "60");
+            realm.admin().clients().get(app.uuid()).update(rep);
+            TestRealm.User user = realm.createUser("exchange-user", false);
+            long started = System.currentTimeMillis() / 1000;
+            Oidc.Reply login = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(login.status()).as(login.body()).isEqualTo(200);
+
+            Oidc.Reply exchanged = realm.oidc().tokenExchange(app.clientId(), app.secret(), "subject_token", login.text("access_token"),
+                    "subject_token_type", "urn:ietf:params:oauth:token-type:access_token");
+            assertThat(exchanged.status()).as(exchanged.body()).isEqualTo(200);
+            JsonNode access = Jwt.claims(exchanged.text("access_token"));
+            assertThat(access.path("sub").asText()).isEqualTo(user.id());
+            assertThat(access.path("exp").asLong()).as("exchanged access token exp").isLessThanOrEqualTo(started + 62);
+            assertThat(exchanged.json().path("expires_in").asLong()).isLessThanOrEqualTo(62);
+
+            Oidc.Reply withRefresh = realm.oidc().tokenExchange(app.clientId(), app.secret(), "subject_token",
+                    login.text("access_token"), "subject_token_type", "urn:ietf:params:oauth:token-type:access_token",
+                    "requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token");
+            assertThat(withRefresh.status()).as(withRefresh.body()).isEqualTo(200);
+            assertThat(Jwt.claims(withRefresh.text("access_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 62);
+            assertThat(Jwt.claims(withRefresh.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 62);
+        }
+
         static void assertTokenWithin(Oidc.Reply tokens, long cap, String what) {
             JsonNode access = Jwt.claims(tokens.text("access_token"));
             assertThat(tokens.json().path("refresh_token").isMissingNode() || tokens.json().path("refresh_token").isNull())
