@@ -89,6 +89,22 @@ class SessionLimitIT {
         return audit;
     }
 
+    /**
+     * A new user's offline session through {@code app}, the clock then 7201 s on (past a 7200 s offline cap): the
+     * sweeper ends it within {@code within}, and its refresh token is refused afterwards.
+     */
+    static TestRealm.User offlineSessionSweptPastCap(TestRealm realm, TestRealm.Client app, String username, Duration within) {
+        TestRealm.User user = realm.createUser(username, false);
+        Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
+        assertThat(tokens.status()).isEqualTo(200);
+        assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).hasSize(1);
+        realm.setClockOffset(7201);
+        Poll.untilTrue("the sweeper ends the offline session", within,
+                () -> realm.admin().users().get(user.id()).getOfflineSessions(app.uuid()).isEmpty());
+        assertThat(realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(400);
+        return user;
+    }
+
     @Nested
     @DisplayName("Offline sessions")
     class Offline {
@@ -444,16 +460,9 @@ class SessionLimitIT {
         void offlineSessionSwept(KeycloakServer server, TestRealm realm) {
             realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
             try {
-                TestRealm.User user = realm.createUser("swept-offline", false);
-                Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
-                assertThat(tokens.status()).isEqualTo(200);
-                assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).hasSize(1);
-                realm.setClockOffset(7201);
-                Poll.untilTrue("the sweeper ends the offline session", SWEEP,
-                        () -> realm.admin().users().get(user.id()).getOfflineSessions(app.uuid()).isEmpty());
+                TestRealm.User user = offlineSessionSweptPastCap(realm, app, "swept-offline", SWEEP);
                 assertThat(AuditLog.await(server, "session_limit_reached", "user_id", user.id(), SWEEP).path("cap_source").asText())
                         .isIn("offline", "realm");
-                assertThat(realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(400);
             } finally {
                 realm.setAttributes(unset("bastion.session.offlineMaxSeconds"));
             }

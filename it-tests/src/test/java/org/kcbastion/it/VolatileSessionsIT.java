@@ -94,14 +94,7 @@ class VolatileSessionsIT {
         void offlineSessionSwept() {
             realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
             try {
-                TestRealm.User user = realm.createUser("volatile-offline", false);
-                Oidc.Reply tokens = realm.oidc().offlineGrant(app.clientId(), app.secret(), user.username(), user.password());
-                assertThat(tokens.status()).isEqualTo(200);
-                assertThat(realm.admin().users().get(user.id()).getOfflineSessions(app.uuid())).hasSize(1);
-                realm.setClockOffset(7201);
-                Poll.untilTrue("the sweeper ends the offline session", SWEEP,
-                        () -> realm.admin().users().get(user.id()).getOfflineSessions(app.uuid()).isEmpty());
-                assertThat(realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(400);
+                SessionLimitIT.offlineSessionSweptPastCap(realm, app, "volatile-offline", SWEEP);
             } finally {
                 Map<String, String> unset = new HashMap<>();
                 unset.put("bastion.session.offlineMaxSeconds", null);
