@@ -1,7 +1,7 @@
 package org.kcbastion.admin;
 
-import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
+import org.kcbastion.core.StatelessFactory;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.resource.RealmResourceProvider;

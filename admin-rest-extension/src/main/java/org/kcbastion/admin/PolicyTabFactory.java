@@ -1,11 +1,11 @@
 package org.kcbastion.admin;
 
-import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.PolicyKey;
 import org.kcbastion.core.PolicyTab;
 import org.kcbastion.core.PrivilegedActionGuard;
+import org.kcbastion.core.StatelessFactory;
 import org.keycloak.component.ComponentModel;
 import org.keycloak.component.ComponentValidationException;
 import org.keycloak.models.KeycloakSession;

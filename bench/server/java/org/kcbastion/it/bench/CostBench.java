@@ -9,9 +9,9 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.PostgresLog;
 import org.kcbastion.it.harness.ProductionServer;
+import org.kcbastion.it.harness.TestRealm;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
-import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
@@ -271,11 +271,7 @@ class CostBench {
         u.setLastName("User");
         u.setEmailVerified(true);
         u.setEnabled(true);
-        CredentialRepresentation c = new CredentialRepresentation();
-        c.setType("password");
-        c.setValue(PASSWORD);
-        c.setTemporary(false);
-        u.setCredentials(List.of(c));
+        u.setCredentials(List.of(TestRealm.password(PASSWORD, false)));
         try (var r = realm.users().create(u)) {
             assertThat(r.getStatus()).isEqualTo(201);
             String path = r.getLocation().getPath();

@@ -72,6 +72,17 @@ public final class ImpersonatedUsers {
                 .executeUpdate();
     }
 
+    /**
+     * Forgets the rows of a realm that no longer exists, recorded before {@code before}. Deleting a realm leaves its rows
+     * behind, and the sweeper only visits realms that exist, so nothing else would ever remove them.
+     */
+    public static int forgetRealm(KeycloakSession s, String realmId, long before) {
+        EntityManager em = entityManager(s);
+        return em.createNativeQuery("DELETE FROM " + table(em) + " WHERE REALM_ID = ?1 AND CREATED_ON < ?2")
+                .setParameter(1, realmId).setParameter(2, (int) before)
+                .executeUpdate();
+    }
+
     private static EntityManager entityManager(KeycloakSession s) {
         return s.getProvider(JpaConnectionProvider.class).getEntityManager();
     }

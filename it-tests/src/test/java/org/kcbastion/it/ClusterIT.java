@@ -19,7 +19,6 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.it.harness.Totp;
-import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.EventRepresentation;
 
 import java.net.URI;
@@ -168,11 +167,7 @@ class ClusterIT {
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             assertThat(onB.refresh(app.clientId(), app.secret(), tokens.text("refresh_token")).status()).isEqualTo(200);
 
-            CredentialRepresentation password = new CredentialRepresentation();
-            password.setType("password");
-            password.setValue("Another-Horse-43");
-            password.setTemporary(false);
-            realm.admin().users().get(user.id()).resetPassword(password);
+            realm.admin().users().get(user.id()).resetPassword(TestRealm.password("Another-Horse-43", false));
 
             Oidc.Reply refused = onB.refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
             assertThat(refused.status()).as(refused.body()).isEqualTo(400);
@@ -456,11 +451,7 @@ class ClusterIT {
 
             // Revocation after the kill: node a ends the sessions node b created.
             assertThat(realm.admin().users().get(victim.id()).getUserSessions()).as("node b's sessions survive on node a").hasSize(3);
-            CredentialRepresentation password = new CredentialRepresentation();
-            password.setType("password");
-            password.setValue("Another-Horse-44");
-            password.setTemporary(false);
-            realm.admin().users().get(victim.id()).resetPassword(password);
+            realm.admin().users().get(victim.id()).resetPassword(TestRealm.password("Another-Horse-44", false));
             Poll.untilTrue("node a ends every session of the victim", WAIT,
                     () -> realm.admin().users().get(victim.id()).getUserSessions().isEmpty());
             JsonNode revoked = AuditLog.await(cluster.a(), "sessions_revoked", "user_id", victim.id(), WAIT);

@@ -113,12 +113,7 @@ class PolicyConsoleIT {
             TestRealm.User user = realm.createUser("alert-reader", false);
             TestRealm.Client app = realm.createClient("alert-app");
             realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
-            org.keycloak.representations.idm.CredentialRepresentation password =
-                    new org.keycloak.representations.idm.CredentialRepresentation();
-            password.setType("password");
-            password.setValue("Another-Horse-43");
-            password.setTemporary(true);
-            realm.admin().users().get(user.id()).resetPassword(password);
+            realm.admin().users().get(user.id()).resetPassword(TestRealm.password("Another-Horse-43", true));
 
             String html = org.kcbastion.it.harness.MailServer.html(realm.mail().awaitMessageTo(user.email(), Duration.ofSeconds(30)));
             assertThat(html).contains(user.username(), "admin", "1 active session(s)");

@@ -13,7 +13,6 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.it.harness.Totp;
-import org.keycloak.representations.idm.CredentialRepresentation;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -32,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * After Bastion's flows ran (step-up, impersonation, revocation, policy change, denials), every place Bastion writes to
  * in PostgreSQL and its audit log is read back: no raw session id, refresh or access token appears; the admin's session
- * is stored only as an HMAC digest. Runs on PostgreSQL only ({@code .ci/run} runs it; tag {@code postgres}).
+ * is stored only as an HMAC digest; Bastion's own table names users, and loses the rows of a deleted realm. Runs on
+ * PostgreSQL only ({@code .ci/run} runs it; tag {@code postgres}).
  */
 @Tag("postgres")
 @BastionKeycloak
@@ -79,11 +79,7 @@ class SecretsAtRestIT {
                         .status()).isEqualTo(200);
                 assertThat(realm.callAs(admins.plainToken(admin), "PUT", "bastion/policy", "{\"bastion.stepUp.maxAgeSeconds\": 60}")
                         .status()).isEqualTo(401);
-                CredentialRepresentation password = new CredentialRepresentation();
-                password.setType("password");
-                password.setValue("Another-Horse-43");
-                password.setTemporary(false);
-                realm.admin().users().get(user.id()).resetPassword(password);
+                realm.admin().users().get(user.id()).resetPassword(TestRealm.password("Another-Horse-43", false));
                 realm.mail().awaitMessageTo(user.email(), WAIT);
 
                 try (Connection db = server.openDatabase().orElseThrow(() -> new AssertionError(
@@ -114,6 +110,49 @@ class SecretsAtRestIT {
                             + " secrets");
                 }
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("Bastion's table of impersonated users")
+    class ImpersonatedUsersTable {
+
+        @Test
+        @DisplayName("holds a user id, never a session id; a deleted realm's rows are forgotten by a sweep once a minute old")
+        void deletedRealmForgotten(KeycloakServer server, TestRealm realm) throws Exception {
+            TestRealm doomed = TestRealm.createOn(server, "it-secrets-doomed-realm");
+            String realmId = doomed.admin().toRepresentation().getId();
+            try (Connection db = server.openDatabase().orElseThrow(() -> new AssertionError(
+                    "no database connection: this IT needs -Dit.db=postgres (.ci/run runs it so)"))) {
+                // The bootstrap service account impersonates (allowed for this realm): no master admin to clean up.
+                doomed.setAttributes(Map.of("bastion.impersonation.allowServiceAccounts", "true"));
+                TestRealm.User target = doomed.createUser("doomed-target", false);
+                Oidc.Reply imp = doomed.adminCall("POST", "users/" + target.id() + "/impersonation", null, "X-Bastion-Reason", "DOOMED-1");
+                assertThat(imp.status()).as(imp.body()).isEqualTo(200);
+                assertThat(Poll.until("the impersonation recorded for the sweeper", WAIT,
+                        () -> java.util.Optional.of(impersonatedUsers(db, realmId)).filter(users -> !users.isEmpty())))
+                        .containsExactly(target.id());
+                doomed.close();
+                realm.setClockOffset(120);
+                try {
+                    Poll.untilTrue("a sweep forgets the deleted realm's rows", WAIT, () -> impersonatedUsers(db, realmId).isEmpty());
+                } finally {
+                    realm.setClockOffset(0);
+                }
+            }
+        }
+    }
+
+    static List<String> impersonatedUsers(Connection db, String realmId) {
+        try (var ps = db.prepareStatement("select user_id from bastion_impersonated_user where realm_id = ?")) {
+            ps.setString(1, realmId);
+            List<String> users = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) users.add(rs.getString(1));
+            }
+            return users;
+        } catch (SQLException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -1,7 +1,7 @@
 package org.kcbastion.sessionlimits;
 
-import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
+import org.kcbastion.core.StatelessFactory;
 import org.keycloak.connections.jpa.entityprovider.JpaEntityProvider;
 import org.keycloak.connections.jpa.entityprovider.JpaEntityProviderFactory;
 import org.keycloak.models.KeycloakSession;

@@ -1,7 +1,7 @@
 package org.kcbastion.sessionlimits;
 
-import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.core.OperationalInfo;
+import org.kcbastion.core.StatelessFactory;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.protocol.oidc.refresh.RefreshTokenProvider;
 import org.keycloak.protocol.oidc.refresh.RefreshTokenProviderFactory;

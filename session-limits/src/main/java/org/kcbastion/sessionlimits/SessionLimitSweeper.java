@@ -20,6 +20,7 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,6 +70,7 @@ final class SessionLimitSweeper implements Runnable {
             roleCaps.putAll(SweepCandidates.smallestRoleCaps(s));
         });
         Map<String, Set<String>> impersonated = impersonatedUsers();
+        forgetDeletedRealms(impersonated.keySet(), realmIds);
         Counts counts = new Counts();
         for (String realmId : realmIds) {
             long now = Time.currentTime();
@@ -125,6 +127,24 @@ final class SessionLimitSweeper implements Runnable {
         } catch (PersistenceException | ModelException e) {
             LOG.warnf("Bastion session-limit sweep: cannot read the recorded impersonations: %s", e.toString());
             return Map.of();
+        }
+    }
+
+    /**
+     * Forgets the recorded impersonations of realms deleted since (no statement when there are none). Rows younger than
+     * a minute stay: their realm may have been created after this sweep listed the realms.
+     */
+    private void forgetDeletedRealms(Set<String> recordedRealmIds, List<String> realmIds) {
+        Set<String> existing = new HashSet<>(realmIds);
+        List<String> gone = recordedRealmIds.stream().filter(id -> !existing.contains(id)).toList();
+        if (gone.isEmpty()) return;
+        long before = Time.currentTime() - 60;
+        try {
+            KeycloakModelUtils.runJobInTransaction(factory, s -> gone.forEach(realmId -> LOG.debugf(
+                    "Bastion session-limit sweep: forgot %d recorded impersonations of deleted realm %s",
+                    ImpersonatedUsers.forgetRealm(s, realmId, before), realmId)));
+        } catch (PersistenceException | ModelException e) {
+            LOG.warnf("Bastion session-limit sweep: cannot forget the recorded impersonations of deleted realms: %s", e.toString());
         }
     }
 
