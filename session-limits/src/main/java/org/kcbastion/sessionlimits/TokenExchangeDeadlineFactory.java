@@ -8,14 +8,14 @@ import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import java.util.Map;
 
-/** See {@link TokenResponseDeadline}: the absolute deadline on the tokens of every grant but a refresh. */
-public final class TokenResponseDeadlineFactory implements TokenPostProcessorFactory, ServerInfoAwareProviderFactory {
+/** See {@link TokenExchangeDeadline}: the absolute deadline on tokens issued by token exchange. */
+public final class TokenExchangeDeadlineFactory implements TokenPostProcessorFactory, ServerInfoAwareProviderFactory {
 
-    public static final String PROVIDER_ID = "bastion-token-response-deadline";
+    public static final String PROVIDER_ID = "bastion-token-exchange-deadline";
 
     @Override
     public TokenPostProcessor create(KeycloakSession session) {
-        return new TokenResponseDeadline(session);
+        return new TokenExchangeDeadline(session);
     }
 
     @Override
@@ -25,6 +25,6 @@ public final class TokenResponseDeadlineFactory implements TokenPostProcessorFac
 
     @Override
     public Map<String, String> getOperationalInfo() {
-        return OperationalInfo.of(Map.of("grants", "all but refresh_token (clamped by the refresh-token provider)"));
+        return OperationalInfo.of(Map.of("grant", "urn:ietf:params:oauth:grant-type:token-exchange"));
     }
 }

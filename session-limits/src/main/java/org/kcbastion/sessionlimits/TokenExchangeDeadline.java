@@ -10,18 +10,16 @@ import org.keycloak.protocol.oidc.token.TokenPostProcessor;
 import org.keycloak.protocol.oidc.token.TokenPostProcessorContext;
 
 /**
- * Clamps the access and refresh token of every token response but a refresh to the session's deadline, just before
- * Keycloak signs them (its token post-processors run for every grant). It covers the grants that reach neither the
- * client-policy manager's token-response events ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh
- * token, {@link SessionLimitRefreshTokenProvider}: token exchange (standard and v1), the JWT authorization grant, and
- * whatever grant Keycloak adds next. A refresh returns after one attribute read: its provider has clamped both tokens
- * with the deadline it computed already, so the refresh path does no extra work.
+ * Clamps the tokens of a token exchange to the session's deadline, the one grant that reaches neither the client-policy
+ * manager's token-response events ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token,
+ * {@link SessionLimitRefreshTokenProvider}. Keycloak calls every token post-processor just before it signs a token
+ * response; for other grants this returns after one attribute read, so the refresh path does no extra work.
  */
-final class TokenResponseDeadline implements TokenPostProcessor {
+final class TokenExchangeDeadline implements TokenPostProcessor {
 
     private final KeycloakSession session;
 
-    TokenResponseDeadline(KeycloakSession session) {
+    TokenExchangeDeadline(KeycloakSession session) {
         this.session = session;
     }
 
@@ -29,7 +27,7 @@ final class TokenResponseDeadline implements TokenPostProcessor {
     public void process(TokenPostProcessorContext context) {
         ClientSessionContext request = context.clientSessionCtx();
         if (request == null || context.accessToken() == null) return;
-        if (OAuth2Constants.REFRESH_TOKEN.equals(request.getAttribute(Constants.GRANT_TYPE, String.class))) return;
+        if (!OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(request.getAttribute(Constants.GRANT_TYPE, String.class))) return;
         AuthenticatedClientSessionModel clientSession = request.getClientSession();
         UserSessionModel userSession = clientSession == null ? null : clientSession.getUserSession();
         if (userSession == null) return;
