@@ -1,6 +1,7 @@
 package org.kcbastion.core;
 
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.cache.CachedRealmModel;
 import org.keycloak.utils.EmailValidationUtil;
 
 import java.util.Arrays;
@@ -9,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -70,6 +72,24 @@ public record BastionPolicy(
         public static Lifetimes from(RealmModel realm) {
             return read(realm::getAttribute);
         }
+
+        /**
+         * {@link #from}, parsed once per cached realm: Keycloak's realm cache keeps the value beside its copy of the
+         * realm ({@link CachedRealmModel#getCachedWith}, as its own level-of-authentication map does) and drops both
+         * when the realm changes, on every node. For requests that do not change the realm (token requests); a request
+         * that writes realm attributes reads them with {@link #from}.
+         */
+        @SuppressWarnings("unchecked")
+        public static Lifetimes cached(RealmModel realm) {
+            if (!(realm instanceof CachedRealmModel cachedRealm)) return from(realm);
+            ConcurrentHashMap<Object, Object> cachedWith = cachedRealm.getCachedWith();
+            if (cachedWith.get(CACHE_KEY) instanceof Lifetimes known) return known;
+            Lifetimes read = from(realm);
+            cachedWith.put(CACHE_KEY, read);
+            return read;
+        }
+
+        private static final String CACHE_KEY = "bastion.lifetimes";
 
         public static Lifetimes read(Function<String, String> attributes) {
             PolicyReader r = new PolicyReader(attributes);

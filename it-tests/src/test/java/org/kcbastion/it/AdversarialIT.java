@@ -18,6 +18,8 @@ import org.kcbastion.it.harness.TestRealm;
 import org.keycloak.admin.client.CreatedResponseUtil;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.EventRepresentation;
+import org.keycloak.representations.idm.FederatedIdentityRepresentation;
+import org.keycloak.representations.idm.IdentityProviderRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 
@@ -25,7 +27,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -457,6 +464,59 @@ class AdversarialIT {
             assertThat(withRefresh.status()).as(withRefresh.body()).isEqualTo(200);
             assertThat(Jwt.claims(withRefresh.text("access_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 62);
             assertThat(Jwt.claims(withRefresh.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(started + 62);
+        }
+
+        @Test
+        @DisplayName("JWT authorization grant (jwt-bearer, on by default) under a 60 s client cap, access tokens of 3600 s: "
+                + "the access token expires within the cap, not an hour later")
+        void jwtAuthorizationGrant(TestRealm realm) throws Exception {
+            KeyPair issuerKey = KeyPairGenerator.getInstance("RSA").generateKeyPair();
+            IdentityProviderRepresentation idp = new IdentityProviderRepresentation();
+            idp.setAlias("trusted-issuer");
+            idp.setProviderId("jwt-authorization-grant");
+            idp.setEnabled(true);
+            idp.setConfig(new HashMap<>(Map.of("issuer", "https://issuer.example.test",
+                    "useJwksUrl", "false",
+                    "publicKeySignatureVerifier", Base64.getEncoder().encodeToString(issuerKey.getPublic().getEncoded()))));
+            try (Response created = realm.admin().identityProviders().create(idp)) {
+                assertThat(created.getStatus()).isEqualTo(201);
+            }
+            TestRealm.Client app = realm.createClient("assertion-app");
+            ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
+            rep.getAttributes().put("oauth2.jwt.authorization.grant.enabled", "true");
+            rep.getAttributes().put("oauth2.jwt.authorization.grant.idp", "trusted-issuer");
+            rep.getAttributes().put("access.token.lifespan", "3600");
+            rep.getAttributes().put("bastion.session.maxSeconds", "60");
+            realm.admin().clients().get(app.uuid()).update(rep);
+            TestRealm.User user = realm.createUser("assertion-user", false);
+            FederatedIdentityRepresentation link = new FederatedIdentityRepresentation();
+            link.setIdentityProvider("trusted-issuer");
+            link.setUserId("external-42");
+            link.setUserName("external-42");
+            try (Response linked = realm.admin().users().get(user.id()).addFederatedIdentity("trusted-issuer", link)) {
+                assertThat(linked.getStatus()).isEqualTo(204);
+            }
+
+            long started = System.currentTimeMillis() / 1000;
+            String assertion = signedJwt(issuerKey, Map.of("iss", "https://issuer.example.test", "sub", "external-42",
+                    "aud", realm.oidc().issuer(), "iat", started, "exp", started + 120, "jti", java.util.UUID.randomUUID().toString()));
+            Oidc.Reply granted = realm.oidc().jwtAuthorizationGrant(app.clientId(), app.secret(), assertion);
+            assertThat(granted.status()).as(granted.body()).isEqualTo(200);
+            JsonNode access = Jwt.claims(granted.text("access_token"));
+            assertThat(access.path("sub").asText()).isEqualTo(user.id());
+            assertThat(access.path("exp").asLong()).as("access token exp").isLessThanOrEqualTo(started + 62);
+            assertThat(granted.json().path("expires_in").asLong()).isLessThanOrEqualTo(62);
+        }
+
+        /** An RS256 JWT over {@code claims}, as an identity provider would sign an assertion. */
+        static String signedJwt(KeyPair key, Map<String, Object> claims) throws Exception {
+            Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+            String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+            String body = b64.encodeToString(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(claims));
+            Signature rs256 = Signature.getInstance("SHA256withRSA");
+            rs256.initSign(key.getPrivate());
+            rs256.update((header + "." + body).getBytes(StandardCharsets.US_ASCII));
+            return header + "." + body + "." + b64.encodeToString(rs256.sign());
         }
 
         static void assertTokenWithin(Oidc.Reply tokens, long cap, String what) {

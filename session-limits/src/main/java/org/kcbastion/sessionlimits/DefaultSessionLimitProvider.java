@@ -10,7 +10,7 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.RoleUtils;
 
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -40,7 +40,7 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     public SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
         ClientModel client = request.getClientSession().getClient();
         Stream<RoleModel> roles = client.isFullScopeAllowed() ? request.getRolesStream() : deepRoles(session.getUser());
-        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client, roles));
+        return SessionCaps.deadline(BastionPolicy.Lifetimes.cached(realm), facts(session, client, roles));
     }
 
     private static SessionCaps.Facts facts(UserSessionModel session, ClientModel client, Stream<RoleModel> roles) {
@@ -68,13 +68,23 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
         return user == null ? Stream.empty() : RoleUtils.getDeepUserRoleMappings(user).stream();
     }
 
-    /** The caps among {@code roles}. */
+    /**
+     * The smallest cap among {@code roles}, by role name (empty when none has a cap): the only one
+     * {@link SessionCaps#deadline} can pick. A plain loop with no map of every cap, since it runs on each refresh.
+     */
     static Map<String, Integer> roleCaps(Stream<RoleModel> roles) {
-        Map<String, Integer> caps = new LinkedHashMap<>();
-        roles.forEach(role -> {
+        String smallestRole = null;
+        int smallest = Integer.MAX_VALUE;
+        for (Iterator<RoleModel> it = roles.iterator(); it.hasNext(); ) {
+            RoleModel role = it.next();
             String value = role.getFirstAttribute(SessionCaps.ATTRIBUTE);
-            if (value != null) SessionCaps.parse(value).ifPresent(cap -> caps.put(role.getName(), cap));
-        });
-        return caps;
+            if (value == null) continue;
+            OptionalInt cap = SessionCaps.parse(value);
+            if (cap.isPresent() && cap.getAsInt() < smallest) {
+                smallest = cap.getAsInt();
+                smallestRole = role.getName();
+            }
+        }
+        return smallestRole == null ? Map.of() : Map.of(smallestRole, smallest);
     }
 }

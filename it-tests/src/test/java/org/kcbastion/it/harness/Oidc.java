@@ -85,6 +85,17 @@ public final class Oidc {
         return postForm(tokenEndpoint(), clientId, secret, form);
     }
 
+    /** A JWT authorization grant (RFC 7523): {@code assertion} is a JWT signed by an identity provider the realm trusts. */
+    public Reply jwtAuthorizationGrant(String clientId, String secret, String assertion) {
+        return postForm(tokenEndpoint(), clientId, secret,
+                form("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion", assertion));
+    }
+
+    /** The realm's issuer, as Keycloak names it in its discovery document. */
+    public String issuer() {
+        return send(HttpRequest.newBuilder(URI.create(realmUrl + "/.well-known/openid-configuration")).GET()).text("issuer");
+    }
+
     public Reply refresh(String clientId, String secret, String refreshToken) {
         return postForm(tokenEndpoint(), clientId, secret,
                 form("grant_type", "refresh_token", "refresh_token", refreshToken));

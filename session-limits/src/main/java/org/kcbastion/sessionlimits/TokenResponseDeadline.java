@@ -9,17 +9,23 @@ import org.keycloak.models.UserSessionModel;
 import org.keycloak.protocol.oidc.token.TokenPostProcessor;
 import org.keycloak.protocol.oidc.token.TokenPostProcessorContext;
 
+import java.util.Set;
+
 /**
- * Clamps the tokens of a token exchange to the session's deadline, the one grant that reaches neither the client-policy
- * manager's token-response events ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token,
- * {@link SessionLimitRefreshTokenProvider}. Keycloak calls every token post-processor just before it signs a token
- * response; for other grants this returns after one attribute read, so the refresh path does no extra work.
+ * Clamps the tokens of the grants that reach neither the client-policy manager's token-response events
+ * ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token, {@link SessionLimitRefreshTokenProvider}:
+ * token exchange and the JWT authorization grant (RFC 7523, which never issues a refresh token). Keycloak calls every
+ * token post-processor just before it signs a token response; for other grants this returns after one attribute read.
+ * Only those two grants: the post-processor sees the online session of an offline login, whose refresh token the
+ * refresh-token provider has already clamped to the offline cap.
  */
-final class TokenExchangeDeadline implements TokenPostProcessor {
+final class TokenResponseDeadline implements TokenPostProcessor {
+
+    static final Set<String> GRANTS = Set.of(OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE, OAuth2Constants.JWT_AUTHORIZATION_GRANT);
 
     private final KeycloakSession session;
 
-    TokenExchangeDeadline(KeycloakSession session) {
+    TokenResponseDeadline(KeycloakSession session) {
         this.session = session;
     }
 
@@ -27,7 +33,8 @@ final class TokenExchangeDeadline implements TokenPostProcessor {
     public void process(TokenPostProcessorContext context) {
         ClientSessionContext request = context.clientSessionCtx();
         if (request == null || context.accessToken() == null) return;
-        if (!OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(request.getAttribute(Constants.GRANT_TYPE, String.class))) return;
+        String grant = request.getAttribute(Constants.GRANT_TYPE, String.class);
+        if (grant == null || !GRANTS.contains(grant)) return;
         AuthenticatedClientSessionModel clientSession = request.getClientSession();
         UserSessionModel userSession = clientSession == null ? null : clientSession.getUserSession();
         if (userSession == null) return;

@@ -8,14 +8,14 @@ import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import java.util.Map;
 
-/** See {@link TokenExchangeDeadline}: the absolute deadline on tokens issued by token exchange. */
-public final class TokenExchangeDeadlineFactory implements TokenPostProcessorFactory, ServerInfoAwareProviderFactory {
+/** See {@link TokenResponseDeadline}: the absolute deadline on tokens of token exchange and the JWT authorization grant. */
+public final class TokenResponseDeadlineFactory implements TokenPostProcessorFactory, ServerInfoAwareProviderFactory {
 
-    public static final String PROVIDER_ID = "bastion-token-exchange-deadline";
+    public static final String PROVIDER_ID = "bastion-token-response-deadline";
 
     @Override
     public TokenPostProcessor create(KeycloakSession session) {
-        return new TokenExchangeDeadline(session);
+        return new TokenResponseDeadline(session);
     }
 
     @Override
@@ -25,6 +25,6 @@ public final class TokenExchangeDeadlineFactory implements TokenPostProcessorFac
 
     @Override
     public Map<String, String> getOperationalInfo() {
-        return OperationalInfo.of(Map.of("grant", "urn:ietf:params:oauth:grant-type:token-exchange"));
+        return OperationalInfo.of(Map.of("grants", String.join(" ", new java.util.TreeSet<>(TokenResponseDeadline.GRANTS))));
     }
 }
