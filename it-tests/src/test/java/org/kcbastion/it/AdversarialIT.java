@@ -197,9 +197,7 @@ class AdversarialIT {
                 + "needs a step-up; lowering one does not")
         void capWrites(TestRealm realm) {
             TestRealm.Client app = realm.createClient("capped-app");
-            ClientRepresentation capped = realm.admin().clients().get(app.uuid()).toRepresentation();
-            capped.getAttributes().put("bastion.session.maxSeconds", "600");
-            realm.admin().clients().get(app.uuid()).update(capped);
+            realm.setClientAttributes(app.uuid(), Map.of("bastion.session.maxSeconds", "600"));
             RoleRepresentation role = new RoleRepresentation();
             role.setName("capped-role");
             role.setAttributes(Map.of("bastion.session.maxSeconds", List.of("600")));
@@ -383,10 +381,7 @@ class AdversarialIT {
         @DisplayName("use.refresh.tokens=false with a 60 s client cap: password grant and code flow give expires_in <= 60")
         void noRefreshTokens(TestRealm realm) {
             TestRealm.Client app = realm.createClient("no-refresh-app");
-            ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
-            rep.getAttributes().put("use.refresh.tokens", "false");
-            rep.getAttributes().put("bastion.session.maxSeconds", "60");
-            realm.admin().clients().get(app.uuid()).update(rep);
+            realm.setClientAttributes(app.uuid(), Map.of("use.refresh.tokens", "false", "bastion.session.maxSeconds", "60"));
             TestRealm.User user = realm.createUser("no-refresh-user", false);
 
             Oidc.Reply password = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
@@ -439,12 +434,9 @@ class AdversarialIT {
                 + "within the cap (as does a refresh token asked for), not an hour later")
         void standardTokenExchange(TestRealm realm) {
             TestRealm.Client app = realm.createClient("exchange-app");
-            ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
-            rep.getAttributes().put("standard.token.exchange.enabled", "true");
-            rep.getAttributes().put("standard.token.exchange.enableRefreshRequestedTokenType", "SAME_SESSION");
-            rep.getAttributes().put("access.token.lifespan", "3600");
-            rep.getAttributes().put("bastion.session.maxSeconds", "60");
-            realm.admin().clients().get(app.uuid()).update(rep);
+            realm.setClientAttributes(app.uuid(), Map.of("standard.token.exchange.enabled", "true",
+                    "standard.token.exchange.enableRefreshRequestedTokenType", "SAME_SESSION",
+                    "access.token.lifespan", "3600", "bastion.session.maxSeconds", "60"));
             TestRealm.User user = realm.createUser("exchange-user", false);
             long started = System.currentTimeMillis() / 1000;
             Oidc.Reply login = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
@@ -482,12 +474,9 @@ class AdversarialIT {
                 assertThat(created.getStatus()).isEqualTo(201);
             }
             TestRealm.Client app = realm.createClient("assertion-app");
-            ClientRepresentation rep = realm.admin().clients().get(app.uuid()).toRepresentation();
-            rep.getAttributes().put("oauth2.jwt.authorization.grant.enabled", "true");
-            rep.getAttributes().put("oauth2.jwt.authorization.grant.idp", "trusted-issuer");
-            rep.getAttributes().put("access.token.lifespan", "3600");
-            rep.getAttributes().put("bastion.session.maxSeconds", "60");
-            realm.admin().clients().get(app.uuid()).update(rep);
+            realm.setClientAttributes(app.uuid(), Map.of("oauth2.jwt.authorization.grant.enabled", "true",
+                    "oauth2.jwt.authorization.grant.idp", "trusted-issuer",
+                    "access.token.lifespan", "3600", "bastion.session.maxSeconds", "60"));
             TestRealm.User user = realm.createUser("assertion-user", false);
             FederatedIdentityRepresentation link = new FederatedIdentityRepresentation();
             link.setIdentityProvider("trusted-issuer");

@@ -255,9 +255,7 @@ class SessionLimitIT {
             assertThat(ok.status()).isEqualTo(200);
 
             // The cap arrives after the tokens were issued: the refresh check, not the token's own expiry, stops it.
-            ClientRepresentation rep = realm.admin().clients().get(capped.uuid()).toRepresentation();
-            rep.getAttributes().put("bastion.session.maxSeconds", "1800");
-            realm.admin().clients().get(capped.uuid()).update(rep);
+            realm.setClientAttributes(capped.uuid(), Map.of("bastion.session.maxSeconds", "1800"));
             Oidc.Reply ok2 = refreshAt(realm, capped, ok, 1740);
             assertThat(ok2.status()).isEqualTo(200);
             long started = Jwt.claims(t1.text("access_token")).path("iat").asLong();

@@ -139,6 +139,18 @@ public final class TestRealm implements AutoCloseable {
         realm.update(rep);
     }
 
+    /** Sets a client's attributes through the admin API (validated as any admin write is); a null value removes one. */
+    public void setClientAttributes(String clientUuid, Map<String, String> attributes) {
+        ClientRepresentation rep = admin().clients().get(clientUuid).toRepresentation();
+        Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
+        attributes.forEach((k, v) -> {
+            if (v == null) merged.remove(k);
+            else merged.put(k, v);
+        });
+        rep.setAttributes(merged);
+        admin().clients().get(clientUuid).update(rep);
+    }
+
     /**
      * Writes realm attributes straight into the model (test-only provider), past Bastion's validation, as a direct
      * database edit or an older export would: for values that every admin write path refuses. Null removes.
