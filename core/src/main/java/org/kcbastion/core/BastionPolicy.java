@@ -73,6 +73,8 @@ public record BastionPolicy(
             return read(realm::getAttribute);
         }
 
+        private static final String CACHE_KEY = "bastion.lifetimes";
+
         /**
          * {@link #from}, parsed once per cached realm: Keycloak's realm cache keeps the value beside its copy of the
          * realm ({@link CachedRealmModel#getCachedWith}, as its own level-of-authentication map does) and drops both
@@ -88,8 +90,6 @@ public record BastionPolicy(
             cachedWith.put(CACHE_KEY, read);
             return read;
         }
-
-        private static final String CACHE_KEY = "bastion.lifetimes";
 
         public static Lifetimes read(Function<String, String> attributes) {
             PolicyReader r = new PolicyReader(attributes);

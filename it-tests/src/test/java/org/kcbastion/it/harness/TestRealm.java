@@ -130,25 +130,25 @@ public final class TestRealm implements AutoCloseable {
     public void setAttributes(Map<String, String> attributes) {
         RealmResource realm = automation().realm(name);
         RealmRepresentation rep = realm.toRepresentation();
-        Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
-        attributes.forEach((k, v) -> {
-            if (v == null) merged.remove(k);
-            else merged.put(k, v);
-        });
-        rep.setAttributes(merged);
+        rep.setAttributes(merged(rep.getAttributes(), attributes));
         realm.update(rep);
     }
 
     /** Sets a client's attributes through the admin API (validated as any admin write is); a null value removes one. */
     public void setClientAttributes(String clientUuid, Map<String, String> attributes) {
         ClientRepresentation rep = admin().clients().get(clientUuid).toRepresentation();
-        Map<String, String> merged = new HashMap<>(rep.getAttributes() == null ? Map.of() : rep.getAttributes());
-        attributes.forEach((k, v) -> {
+        rep.setAttributes(merged(rep.getAttributes(), attributes));
+        admin().clients().get(clientUuid).update(rep);
+    }
+
+    /** {@code existing} with {@code changes} applied; a null value removes the attribute. */
+    private static Map<String, String> merged(Map<String, String> existing, Map<String, String> changes) {
+        Map<String, String> merged = new HashMap<>(existing == null ? Map.of() : existing);
+        changes.forEach((k, v) -> {
             if (v == null) merged.remove(k);
             else merged.put(k, v);
         });
-        rep.setAttributes(merged);
-        admin().clients().get(clientUuid).update(rep);
+        return merged;
     }
 
     /**
