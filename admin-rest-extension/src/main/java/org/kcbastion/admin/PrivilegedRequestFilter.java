@@ -56,6 +56,11 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
         if (!request.getUriInfo().getPath().contains("admin/realms")) return;
         Method routed = resourceInfo == null ? null : resourceInfo.getResourceMethod();
         if (routed == null) return;
+        if (AdminCatalogue.isImpersonation(resourceInfo.getResourceClass(), routed.getName())) {
+            // Self-guarded: the impersonation flow's own checks (reason, rate limits, protected roles, step-up).
+            if ("POST".equals(method)) ImpersonationGate.judge(request);
+            return;
+        }
         List<String> segments = segments(request);
         // admin/realms[/{realm}/...]: every other path (token endpoint, login pages, account) leaves here.
         if (segments.size() < 2 || !"admin".equals(segments.get(0)) || !"realms".equals(segments.get(1))) return;

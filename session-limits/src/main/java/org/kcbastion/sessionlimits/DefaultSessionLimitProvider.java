@@ -11,9 +11,6 @@ import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.RoleUtils;
 
 import java.util.Iterator;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
@@ -27,7 +24,7 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     @Override
     public SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client) {
-        return SessionCaps.deadline(BastionPolicy.Lifetimes.from(realm), facts(session, client, deepRoles(session.getUser())));
+        return deadline(BastionPolicy.Lifetimes.from(realm), session, client, deepRoles(session.getUser()));
     }
 
     /**
@@ -40,16 +37,36 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     public SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
         ClientModel client = request.getClientSession().getClient();
         Stream<RoleModel> roles = client.isFullScopeAllowed() ? request.getRolesStream() : deepRoles(session.getUser());
-        return SessionCaps.deadline(BastionPolicy.Lifetimes.cached(realm), facts(session, client, roles));
+        return deadline(BastionPolicy.Lifetimes.cached(realm), session, client, roles);
     }
 
-    private static SessionCaps.Facts facts(UserSessionModel session, ClientModel client, Stream<RoleModel> roles) {
-        OptionalInt clientCap = client == null ? OptionalInt.empty() : SessionCaps.parse(client.getAttribute(SessionCaps.ATTRIBUTE));
+    /**
+     * One pass over the session's roles keeping only the smallest cap (the only one {@link SessionCaps#deadline} can
+     * pick), and plain values in the facts: this runs on every token request, so it allocates no map, optional or string.
+     */
+    private static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, UserSessionModel session, ClientModel client,
+                                            Stream<RoleModel> roles) {
+        String cappingRole = null;
+        int roleCap = 0;
+        for (Iterator<RoleModel> it = roles.iterator(); it.hasNext(); ) {
+            RoleModel role = it.next();
+            int cap = cap(role.getFirstAttribute(SessionCaps.ATTRIBUTE));
+            if (cap > 0 && (cappingRole == null || cap < roleCap)) {
+                roleCap = cap;
+                cappingRole = role.getName();
+            }
+        }
+        int clientCap = client == null ? 0 : cap(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
-        return new SessionCaps.Facts(session.getStarted(), session.isOffline(), session.isRememberMe(), impersonation,
-                Optional.ofNullable(client).map(ClientModel::getClientId), clientCap, roleCaps(roles),
-                impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
-                impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0);
+        return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), session.isOffline(),
+                session.isRememberMe(), impersonation, client == null ? null : client.getClientId(), clientCap, cappingRole,
+                roleCap, impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
+                impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0));
+    }
+
+    /** A client or role cap as enforced ({@link SessionCaps#parse}); 0 when the attribute is unset. */
+    private static int cap(String value) {
+        return value == null ? 0 : SessionCaps.parse(value).orElse(0);
     }
 
     /** An epoch-seconds note Bastion wrote; 0 when absent or unreadable (the session's own start then counts). */
@@ -66,25 +83,5 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     /** Every role the user holds: direct, composite and through groups. */
     private static Stream<RoleModel> deepRoles(UserModel user) {
         return user == null ? Stream.empty() : RoleUtils.getDeepUserRoleMappings(user).stream();
-    }
-
-    /**
-     * The smallest cap among {@code roles}, by role name (empty when none has a cap): the only one
-     * {@link SessionCaps#deadline} can pick. A plain loop with no map of every cap, since it runs on each refresh.
-     */
-    static Map<String, Integer> roleCaps(Stream<RoleModel> roles) {
-        String smallestRole = null;
-        int smallest = Integer.MAX_VALUE;
-        for (Iterator<RoleModel> it = roles.iterator(); it.hasNext(); ) {
-            RoleModel role = it.next();
-            String value = role.getFirstAttribute(SessionCaps.ATTRIBUTE);
-            if (value == null) continue;
-            OptionalInt cap = SessionCaps.parse(value);
-            if (cap.isPresent() && cap.getAsInt() < smallest) {
-                smallest = cap.getAsInt();
-                smallestRole = role.getName();
-            }
-        }
-        return smallestRole == null ? Map.of() : Map.of(smallestRole, smallest);
     }
 }

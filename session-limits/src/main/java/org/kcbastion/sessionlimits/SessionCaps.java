@@ -18,18 +18,30 @@ final class SessionCaps {
     }
 
     /**
-     * What is known about one session; {@code clientCap} and {@code roleCaps} hold only valid values. For a session
-     * born from an impersonation (the impersonation's own, or an offline session created through it),
+     * What is known about one session. {@code clientCap} and {@code roleCap} are valid caps, 0 when there is none;
+     * {@code cappingRole} names the role whose cap is {@code roleCap} (the smallest the session's roles carry). For a
+     * session born from an impersonation (the impersonation's own, or an offline session created through it),
      * {@code impersonationStarted} is when the impersonation began and {@code impersonationExpires} the end it was
-     * given then (0 when unknown: the session's own start counts).
+     * given then (0 when unknown: the session's own start counts). Plain values, no optional or map: every token
+     * request builds one.
      */
     record Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
-                 Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps,
+                 String clientId, int clientCap, String cappingRole, int roleCap,
                  long impersonationStarted, long impersonationExpires) {
 
+        /** With every role cap by role name: the smallest is kept (the first one met among equals). */
         Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
                 Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
-            this(started, offline, rememberMe, impersonation, clientId, clientCap, roleCaps, 0, 0);
+            this(started, offline, rememberMe, impersonation, clientId.orElse(null), clientCap.orElse(0),
+                    smallest(roleCaps), roleCaps.isEmpty() ? 0 : roleCaps.get(smallest(roleCaps)), 0, 0);
+        }
+
+        private static String smallest(Map<String, Integer> roleCaps) {
+            String name = null;
+            for (Map.Entry<String, Integer> e : roleCaps.entrySet()) {
+                if (name == null || e.getValue() < roleCaps.get(name)) name = e.getKey();
+            }
+            return name;
         }
     }
 
@@ -40,6 +52,7 @@ final class SessionCaps {
     static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, Facts facts) {
         long cap;
         String source;
+        String name = null;
         if (facts.offline()) {
             cap = lifetimes.offlineMaxSeconds();
             source = "offline";
@@ -50,15 +63,15 @@ final class SessionCaps {
             cap = lifetimes.sessionMaxSeconds();
             source = "realm";
         }
-        if (facts.clientCap().isPresent() && facts.clientCap().getAsInt() < cap) {
-            cap = facts.clientCap().getAsInt();
-            source = "client:" + facts.clientId().orElse("?");
+        if (facts.clientCap() > 0 && facts.clientCap() < cap) {
+            cap = facts.clientCap();
+            source = "client";
+            name = facts.clientId() == null ? "?" : facts.clientId();
         }
-        for (Map.Entry<String, Integer> role : facts.roleCaps().entrySet()) {
-            if (role.getValue() < cap) {
-                cap = role.getValue();
-                source = "role:" + role.getKey();
-            }
+        if (facts.cappingRole() != null && facts.roleCap() > 0 && facts.roleCap() < cap) {
+            cap = facts.roleCap();
+            source = "role";
+            name = facts.cappingRole();
         }
         long deadline = facts.started() + cap;
         if (facts.impersonation()) {
@@ -69,7 +82,7 @@ final class SessionCaps {
             if (facts.impersonationExpires() > 0) end = Math.min(end, facts.impersonationExpires());
             if (end < deadline) return new SessionDeadline(end, end - began, "impersonation");
         }
-        return new SessionDeadline(deadline, cap, source, !lifetimes.reportOnly());
+        return new SessionDeadline(deadline, cap, source, name, !lifetimes.reportOnly());
     }
 
     /**

@@ -8,6 +8,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.protocol.oidc.token.TokenPostProcessor;
 import org.keycloak.protocol.oidc.token.TokenPostProcessorContext;
+import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.util.Set;
 
@@ -17,17 +18,12 @@ import java.util.Set;
  * token exchange and the JWT authorization grant (RFC 7523, which never issues a refresh token). Keycloak calls every
  * token post-processor just before it signs a token response; for other grants this returns after one attribute read.
  * Only those two grants: the post-processor sees the online session of an offline login, whose refresh token the
- * refresh-token provider has already clamped to the offline cap.
+ * refresh-token provider has already clamped to the offline cap. Stateless, one instance per server: Keycloak asks
+ * for it on every token response, and only those two grants need the request's session.
  */
 final class TokenResponseDeadline implements TokenPostProcessor {
 
     static final Set<String> GRANTS = Set.of(OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE, OAuth2Constants.JWT_AUTHORIZATION_GRANT);
-
-    private final KeycloakSession session;
-
-    TokenResponseDeadline(KeycloakSession session) {
-        this.session = session;
-    }
 
     @Override
     public void process(TokenPostProcessorContext context) {
@@ -37,7 +33,8 @@ final class TokenResponseDeadline implements TokenPostProcessor {
         if (grant == null || !GRANTS.contains(grant)) return;
         AuthenticatedClientSessionModel clientSession = request.getClientSession();
         UserSessionModel userSession = clientSession == null ? null : clientSession.getUserSession();
-        if (userSession == null) return;
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        if (userSession == null || session == null) return;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session)
                 .tokenRequestDeadline(clientSession.getRealm(), userSession, request);
         SessionLimitRefreshTokenProvider.clamp(context.accessToken(), context.refreshToken(), deadline);

@@ -13,9 +13,11 @@ public final class TokenResponseDeadlineFactory implements TokenPostProcessorFac
 
     public static final String PROVIDER_ID = "bastion-token-response-deadline";
 
+    private final TokenResponseDeadline processor = new TokenResponseDeadline();
+
     @Override
     public TokenPostProcessor create(KeycloakSession session) {
-        return new TokenResponseDeadline(session);
+        return processor;
     }
 
     @Override

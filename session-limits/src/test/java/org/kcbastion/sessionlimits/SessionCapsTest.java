@@ -45,6 +45,21 @@ class SessionCapsTest {
     }
 
     @Test
+    @DisplayName("of several role caps the smallest wins; the source is joined only when read, and equals the written form")
+    void severalRoles() {
+        SessionDeadline d = SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.of(1800),
+                new java.util.LinkedHashMap<>(Map.of("a", 1700, "b", 900, "c", 1200))));
+        assertThat(d).isEqualTo(new SessionDeadline(START + 900, 900, "role:b"));
+        assertThat(d.hashCode()).isEqualTo(new SessionDeadline(START + 900, 900, "role:b").hashCode());
+        assertThat(d.source()).isEqualTo("role:b");
+        assertThat(d.toString()).contains("source=role:b");
+        SessionDeadline unnamedClient = SessionCaps.deadline(DEFAULTS, new SessionCaps.Facts(START, false, false, false,
+                null, 1800, null, 0, 0, 0));
+        assertThat(unnamedClient.source()).isEqualTo("client:?");
+        assertThat(new SessionDeadline(1, 1, "realm")).isNotEqualTo(new SessionDeadline(1, 1, "realm", false));
+    }
+
+    @Test
     @DisplayName("client and role attribute values outside 60..366 days are clamped toward the strict side; not numbers are the floor")
     void parse() {
         assertThat(SessionCaps.parse("3600")).hasValue(3600);

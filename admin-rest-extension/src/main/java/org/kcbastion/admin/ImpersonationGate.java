@@ -2,11 +2,7 @@ package org.kcbastion.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.ResourceInfo;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.ApiError;
 import org.kcbastion.core.Ids;
 import org.kcbastion.core.ImpersonationFlow;
@@ -21,7 +17,6 @@ import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,24 +25,19 @@ import java.util.Optional;
  * Impersonate button and direct REST calls pass the same checks, and no second endpoint exists to forget. Like the
  * sudo-mode catalogue ({@link AdminCatalogue}: {@code UserResource#impersonate}, self-guarded) it keys on the resource
  * method Keycloak routed the request to, so every spelling of the path is judged alike. What it cannot judge (unknown
- * realm or user, no valid token) it leaves to Keycloak, which answers as usual.
+ * realm or user, no valid token) it leaves to Keycloak, which answers as usual. {@link PrivilegedRequestFilter} calls
+ * it for requests routed to that method: one filter, so a token request leaves Bastion after one path test.
  */
-@Provider
-public final class PrivilegedActionFilter implements ContainerRequestFilter {
+final class ImpersonationGate {
 
     /** A reason rides in a small JSON body at most; anything bigger is not read. */
     private static final int MAX_BODY_BYTES = 8192;
 
-    @Context
-    ResourceInfo resourceInfo;
+    private ImpersonationGate() {
+    }
 
-    @Override
-    public void filter(ContainerRequestContext request) throws IOException {
-        if (!"POST".equals(request.getMethod())) return;
-        // Every token request is a POST too: leave on a string test before the routed method is looked up.
-        if (!request.getUriInfo().getPath().contains("admin/realms")) return;
-        Method routed = resourceInfo == null ? null : resourceInfo.getResourceMethod();
-        if (routed == null || !AdminCatalogue.isImpersonation(resourceInfo.getResourceClass(), routed.getName())) return;
+    /** For a request Keycloak routed to {@code UserResource#impersonate}. */
+    static void judge(ContainerRequestContext request) throws IOException {
         // admin/realms/{realm}/users/{id}/impersonation
         List<String> segments = PrivilegedRequestFilter.segments(request);
         if (segments.size() < 5) return;
