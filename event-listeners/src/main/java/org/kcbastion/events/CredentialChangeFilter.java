@@ -76,7 +76,8 @@ public final class CredentialChangeFilter implements ContainerRequestFilter, Con
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (response.getStatus() / 100 != 2 || !"PUT".equals(request.getMethod())) return;
+        // The method first: it is a field read, the status needs the response built.
+        if (!"PUT".equals(request.getMethod()) || response.getStatus() / 100 != 2) return;
         CredentialChange.disableCredentialTypesRequest(request.getMethod(), request.getUriInfo().getPath()).ifPresent(ids -> {
             KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
             if (session != null) CredentialChangeFlow.of(session).responded(ids[0], ids[1]);
