@@ -59,8 +59,13 @@ class SweepBench {
     record Sweep(long read, long judged, long ended, long millis, PostgresLog.Statements sql) {
     }
 
-    record Row(int sessions, int expired, Sweep ending, Sweep idle) {
+    /** {@code roleCapHolders}: users holding a short-capped role (none of the measured sessions is theirs), 0 for none. */
+    record Row(int sessions, int expired, int roleCapHolders, Sweep ending, Sweep idle) {
     }
+
+    /** The short role cap of the {@code :role} rows: 15 minutes, far below the realm's lifetimes. */
+    static final int ROLE_CAP_SECONDS = 900;
+    static final int ROLE_CAP_HOLDERS = 5;
 
     @Test
     void measure(KeycloakServer server, TestRealm realm) throws Exception {
@@ -69,7 +74,8 @@ class SweepBench {
         String sizes = System.getProperty("bench.sweep.sizes", "1000:0.01,1000:0.5,10000:0.01,10000:0.5,100000:0.01,100000:0.5");
         for (String spec : sizes.split(",")) {
             String[] p = spec.split(":");
-            Row row = run(server, realm, statements, Integer.parseInt(p[0]), Double.parseDouble(p[1]));
+            Row row = run(server, realm, statements, Integer.parseInt(p[0]), Double.parseDouble(p[1]),
+                    p.length > 2 && p[2].equals("role") ? ROLE_CAP_HOLDERS : 0);
             System.out.println("sweep bench: " + row);
             rows.add(row);
         }
@@ -77,13 +83,16 @@ class SweepBench {
         sb.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Keycloak ").append(System.getProperty("keycloak.version")).append(" start-dev, db=")
                 .append(System.getProperty("it.db", "h2")).append(".\n\n");
+        sb.append("Rows marked *role*: a realm role capped at " + ROLE_CAP_SECONDS + " s is held by " + ROLE_CAP_HOLDERS
+                + " other users (one fresh session each); every measured session is older than that cap.\n\n");
         sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended "
                 + "| statements | commits | sweep with none expired (ms) | its statements | extra statements per ended session |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             Sweep e = r.ending;
             Sweep i = r.idle;
-            sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %s | %s | %d | %s | %s |%n", r.sessions, r.expired,
+            sb.append(String.format(Locale.ROOT, "| %d%s | %d | %d | %d | %d | %d | %s | %s | %d | %s | %s |%n", r.sessions,
+                    r.roleCapHolders > 0 ? " *role*" : "", r.expired,
                     e.millis, e.read, e.judged, e.ended, e.sql == null ? "n/a" : e.sql.statements(),
                     e.sql == null ? "n/a" : e.sql.commits(), i.millis, i.sql == null ? "n/a" : i.sql.statements(),
                     e.sql == null || i.sql == null || e.ended == 0 ? "n/a"
@@ -120,9 +129,25 @@ class SweepBench {
         }
     }
 
-    private Row run(KeycloakServer server, TestRealm realm, Optional<StatementLog> statements, int sessions, double fraction) {
+    private Row run(KeycloakServer server, TestRealm realm, Optional<StatementLog> statements, int sessions, double fraction,
+                    int roleCapHolders) {
         realm.setAttributes(Map.of("bastion.session.maxSeconds", String.valueOf(366 * 86400)));
-        TestRealm.User user = realm.createUser("sweep-" + sessions + "-" + (int) (fraction * 100), false);
+        String name = "sweep-" + sessions + "-" + (int) (fraction * 100) + (roleCapHolders > 0 ? "-role" : "");
+        TestRealm.User user = realm.createUser(name, false);
+        List<String> holders = new ArrayList<>();
+        if (roleCapHolders > 0) {
+            org.keycloak.representations.idm.RoleRepresentation role = new org.keycloak.representations.idm.RoleRepresentation();
+            role.setName(name + "-on-call");
+            role.setAttributes(Map.of("bastion.session.maxSeconds", List.of(String.valueOf(ROLE_CAP_SECONDS))));
+            realm.admin().roles().create(role);
+            for (int i = 0; i < roleCapHolders; i++) {
+                TestRealm.User holder = realm.createUser(name + "-holder-" + i, false);
+                realm.admin().users().get(holder.id()).roles().realmLevel()
+                        .add(List.of(realm.admin().roles().get(name + "-on-call").toRepresentation()));
+                create(realm, holder, 1);
+                holders.add(holder.id());
+            }
+        }
         int expired = (int) Math.round(sessions * fraction);
         realm.setClockOffset(-50_000);
         create(realm, user, expired);
@@ -141,10 +166,12 @@ class SweepBench {
         String endingLine = awaitLine(server, mark, m -> Long.parseLong(m.group(3)) >= expired);
         Sweep ending = sweep(endingLine, statements, logFrom);
         realm.admin().users().delete(user.id()).close();
+        holders.forEach(id -> realm.admin().users().delete(id).close());
+        if (roleCapHolders > 0) realm.admin().roles().deleteRole(name + "-on-call");
         Map<String, String> reset = new HashMap<>();
         reset.put("bastion.session.maxSeconds", null);
         realm.setAttributes(reset);
-        return new Row(sessions, expired, ending, idle);
+        return new Row(sessions, expired, roleCapHolders, ending, idle);
     }
 
     /** The sweep a debug line reports, with the statements PostgreSQL logged from its start to its line. */

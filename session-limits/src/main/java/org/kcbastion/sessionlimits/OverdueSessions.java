@@ -31,8 +31,7 @@ public final class OverdueSessions {
         SessionLimitProvider limits = SessionLimitEnforcer.provider(s);
         List<Overdue> listed = new ArrayList<>();
         long total = 0;
-        long smallestRoleCap = SweepCandidates.smallestRoleCaps(s).getOrDefault(realm.getId(), Long.MAX_VALUE);
-        for (SweepCandidates.Candidate c : SweepCandidates.find(s, realm, now, smallestRoleCap, List.of())) {
+        for (SweepCandidates.Candidate c : SweepCandidates.find(s, realm, now, SweepCandidates.roleCaps(s, realm), List.of())) {
             UserSessionModel us = SweepCandidates.load(s, realm, c);
             if (us == null) continue;
             SessionDeadline d = limits.deadline(realm, us, null);

@@ -64,10 +64,10 @@ final class SessionLimitSweeper implements Runnable {
     void sweep() {
         long startedAt = System.nanoTime();
         List<String> realmIds = new ArrayList<>();
-        Map<String, Long> roleCaps = new HashMap<>();
+        Map<String, Map<String, Long>> roleCaps = new HashMap<>();
         KeycloakModelUtils.runJobInTransaction(factory, s -> {
             s.realms().getRealmsStream().forEach(r -> realmIds.add(r.getId()));
-            roleCaps.putAll(SweepCandidates.smallestRoleCaps(s));
+            roleCaps.putAll(SweepCandidates.roleCaps(s));
         });
         Map<String, Set<String>> impersonated = impersonatedUsers();
         forgetDeletedRealms(impersonated.keySet(), realmIds);
@@ -76,7 +76,7 @@ final class SessionLimitSweeper implements Runnable {
             long now = Time.currentTime();
             List<SweepCandidates.Candidate> candidates = new ArrayList<>();
             RealmJobs.inRealm(factory, realmId, (s, realm) -> candidates.addAll(SweepCandidates.find(s, realm, now,
-                    roleCaps.getOrDefault(realmId, Long.MAX_VALUE), holders(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
+                    roleCaps.getOrDefault(realmId, Map.of()), holders(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
             counts.read += candidates.size();
             for (int i = 0; i < candidates.size(); i += END_BATCH) {
                 List<SweepCandidates.Candidate> batch = candidates.subList(i, Math.min(candidates.size(), i + END_BATCH));
