@@ -86,15 +86,16 @@ class SweepBench {
         sb.append("Rows marked *role*: a realm role capped at " + ROLE_CAP_SECONDS + " s is held by " + ROLE_CAP_HOLDERS
                 + " other users (one fresh session each); every measured session is older than that cap.\n\n");
         sb.append("| sessions | past their deadline | sweep that ends them (ms) | sessions read | judged (user loaded) | ended "
-                + "| statements | commits | sweep with none expired (ms) | its statements | extra statements per ended session |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| statements | commits | sweep with none expired (ms) | its sessions read | its statements "
+                + "| extra statements per ended session |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             Sweep e = r.ending;
             Sweep i = r.idle;
-            sb.append(String.format(Locale.ROOT, "| %d%s | %d | %d | %d | %d | %d | %s | %s | %d | %s | %s |%n", r.sessions,
+            sb.append(String.format(Locale.ROOT, "| %d%s | %d | %d | %d | %d | %d | %s | %s | %d | %d | %s | %s |%n", r.sessions,
                     r.roleCapHolders > 0 ? " *role*" : "", r.expired,
                     e.millis, e.read, e.judged, e.ended, e.sql == null ? "n/a" : e.sql.statements(),
-                    e.sql == null ? "n/a" : e.sql.commits(), i.millis, i.sql == null ? "n/a" : i.sql.statements(),
+                    e.sql == null ? "n/a" : e.sql.commits(), i.millis, i.read, i.sql == null ? "n/a" : i.sql.statements(),
                     e.sql == null || i.sql == null || e.ended == 0 ? "n/a"
                             : String.format(Locale.ROOT, "%.2f", (e.sql.statements() - i.sql.statements()) / (double) e.ended)));
         }
