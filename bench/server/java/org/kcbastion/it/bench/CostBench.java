@@ -70,7 +70,7 @@ class CostBench {
     static final int ROUND_SECONDS = Integer.getInteger("bench.seconds", 6);
     static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup.seconds", 20);
     static final int HEAP_SESSIONS = Integer.getInteger("bench.heap.sessions", 10_000);
-    static final int PROFILE_RUNS = Integer.getInteger("bench.profile.runs", 4);
+    static final int PROFILE_RUNS = Integer.getInteger("bench.profile.runs", 6);
     static final int PROFILE_SECONDS = Integer.getInteger("bench.profile.seconds", 60);
     static final Path OUT = Path.of(System.getProperty("bench.out.dir", "target/benchmarks"));
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -178,6 +178,24 @@ public record BastionPolicy(
     }
 
     /**
+     * {@link #effectiveCapSeconds} as a plain int, 0 when unset: read on every token request for the client's and each
+     * role's cap. A value of one to nine digits (every value a write accepts) is read directly; anything else takes the
+     * general path, with the same result.
+     */
+    public static int effectiveCapSecondsOrZero(String value) {
+        if (value == null) return 0;
+        int length = value.length();
+        if (length == 0 || length > 9) return effectiveCapSeconds(value).orElse(0);
+        int seconds = 0;
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') return effectiveCapSeconds(value).orElse(0);
+            seconds = seconds * 10 + (c - '0');
+        }
+        return Math.max(MIN_CAP_SECONDS, Math.min(ONE_YEAR, seconds));
+    }
+
+    /**
      * A client or role cap as it is enforced: unset means no cap; out of range it is clamped toward the strict side;
      * a value that is not a number is read as the floor (60 s). Writes refuse all of those
      * ({@link #parseCapSeconds}); this is for values that still arrive (an older export, a direct database edit).

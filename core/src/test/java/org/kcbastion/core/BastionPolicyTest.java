@@ -153,4 +153,13 @@ class BastionPolicyTest {
         assertThat(BastionPolicy.effectiveCapSeconds("")).isEmpty();
         assertThat(BastionPolicy.Lifetimes.read(Map.of("bastion.session.maxSeconds", "abc")::get).sessionMaxSeconds()).isEqualTo(60);
     }
+
+    @Test
+    void capAsPlainIntAgreesWithTheGeneralPath() {
+        for (String value : new String[]{null, "", " ", "0", "7", "59", "60", "3600", " 3600 ", "+3600", "-5", "0060",
+                "31622400", "31622401", "999999999", "1000000000", "99999999999", "1e99", "abc", "36OO", "\t90"}) {
+            assertThat(BastionPolicy.effectiveCapSecondsOrZero(value)).as(String.valueOf(value))
+                    .isEqualTo(BastionPolicy.effectiveCapSeconds(value).orElse(0));
+        }
+    }
 }

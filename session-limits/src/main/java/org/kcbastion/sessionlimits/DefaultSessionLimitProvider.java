@@ -10,7 +10,7 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.RoleUtils;
 
-import java.util.Iterator;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -42,31 +42,40 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     /**
      * One pass over the session's roles keeping only the smallest cap (the only one {@link SessionCaps#deadline} can
-     * pick), and plain values in the facts: this runs on every token request, so it allocates no map, optional or string.
+     * pick), and plain values in the facts: this runs on every token request, so it allocates one small accumulator and
+     * no map, optional or string. The stream is walked from inside ({@code forEach}): its iterator would wrap the
+     * role set's spliterator in an adapter per request.
      */
     private static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, UserSessionModel session, ClientModel client,
                                             Stream<RoleModel> roles) {
-        String cappingRole = null;
-        int roleCap = 0;
-        for (Iterator<RoleModel> it = roles.iterator(); it.hasNext(); ) {
-            RoleModel role = it.next();
-            int cap = cap(role.getFirstAttribute(SessionCaps.ATTRIBUTE));
-            if (cap > 0 && (cappingRole == null || cap < roleCap)) {
-                roleCap = cap;
-                cappingRole = role.getName();
-            }
-        }
+        SmallestRoleCap smallest = new SmallestRoleCap();
+        roles.forEach(smallest);
         int clientCap = client == null ? 0 : cap(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
         return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), session.isOffline(),
-                session.isRememberMe(), impersonation, client == null ? null : client.getClientId(), clientCap, cappingRole,
-                roleCap, impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
+                session.isRememberMe(), impersonation, client == null ? null : client.getClientId(), clientCap, smallest.role,
+                smallest.cap, impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
                 impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0));
+    }
+
+    /** The smallest role cap met so far and its role's name; the first one met among equals. */
+    private static final class SmallestRoleCap implements Consumer<RoleModel> {
+        String role;
+        int cap;
+
+        @Override
+        public void accept(RoleModel r) {
+            int c = cap(r.getFirstAttribute(SessionCaps.ATTRIBUTE));
+            if (c > 0 && (role == null || c < cap)) {
+                cap = c;
+                role = r.getName();
+            }
+        }
     }
 
     /** A client or role cap as enforced ({@link SessionCaps#parse}); 0 when the attribute is unset. */
     private static int cap(String value) {
-        return value == null ? 0 : SessionCaps.parse(value).orElse(0);
+        return BastionPolicy.effectiveCapSecondsOrZero(value);
     }
 
     /** An epoch-seconds note Bastion wrote; 0 when absent or unreadable (the session's own start then counts). */

@@ -29,10 +29,12 @@ public final class DefaultSessionLimitProviderFactory
     private static final Logger LOG = Logger.getLogger(DefaultSessionLimitProviderFactory.class);
 
     private int sweepIntervalSeconds = DEFAULT_SWEEP_INTERVAL;
+    private final DefaultSessionLimitProvider provider = new DefaultSessionLimitProvider();
 
+    /** The provider holds no state, so one instance serves every session. */
     @Override
     public SessionLimitProvider create(KeycloakSession session) {
-        return new DefaultSessionLimitProvider();
+        return provider;
     }
 
     @Override

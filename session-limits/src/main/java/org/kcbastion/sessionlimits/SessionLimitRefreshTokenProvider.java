@@ -31,9 +31,16 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
      */
     private SessionDeadline validated;
     private UserSessionModel validatedSession;
+    /** The server's one session-limit provider when it is stateless, else null (looked up per request). */
+    private final SessionLimitProvider limits;
 
-    SessionLimitRefreshTokenProvider(KeycloakSession session) {
+    SessionLimitRefreshTokenProvider(KeycloakSession session, SessionLimitProvider limits) {
         super(session);
+        this.limits = limits;
+    }
+
+    private SessionLimitProvider limits() {
+        return limits != null ? limits : SessionLimitEnforcer.provider(session);
     }
 
     @Override
@@ -48,7 +55,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
             if (offline != null) userSession = offline;
         }
         SessionDeadline deadline = sameSession(userSession, validatedSession) && validated != null ? validated
-                : SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession, ctx.clientSessionCtx());
+                : limits().tokenRequestDeadline(realm, userSession, ctx.clientSessionCtx());
         clamp(ctx.responseBuilder().getAccessToken(), refreshToken, deadline);
         return refreshToken;
     }
@@ -61,8 +68,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         TokenManager.TokenValidation validation = super.validateToken(session, uriInfo, connection, realm, oldToken, headers,
                 scope, client, tokenManager, event);
         UserSessionModel userSession = validation.userSession;
-        SessionDeadline deadline = SessionLimitEnforcer.provider(session).tokenRequestDeadline(realm, userSession,
-                validation.clientSessionCtx);
+        SessionDeadline deadline = limits().tokenRequestDeadline(realm, userSession, validation.clientSessionCtx);
         validated = deadline;
         validatedSession = userSession;
         if (deadline.passed(Time.currentTime()) && !deadline.enforced()) {
@@ -81,8 +87,8 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         SessionDeadline deadline = validated;
         if (deadline == null) {
             var clientSession = builder.getClientSessionCtx().getClientSession();
-            deadline = SessionLimitEnforcer.provider(session)
-                    .tokenRequestDeadline(clientSession.getRealm(), clientSession.getUserSession(), builder.getClientSessionCtx());
+            deadline = limits().tokenRequestDeadline(clientSession.getRealm(), clientSession.getUserSession(),
+                    builder.getClientSessionCtx());
         }
         clamp(builder.getAccessToken(), builder.getRefreshToken(), deadline);
         return builder;

@@ -16,7 +16,8 @@ import java.util.Set;
  * Clamps the tokens of the grants that reach neither the client-policy manager's token-response events
  * ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token, {@link SessionLimitRefreshTokenProvider}:
  * token exchange and the JWT authorization grant (RFC 7523, which never issues a refresh token). Keycloak calls every
- * token post-processor just before it signs a token response; for other grants this returns after one attribute read.
+ * token post-processor just before it signs a token response; for other grants this returns after two field reads or
+ * one attribute read.
  * Only those two grants: the post-processor sees the online session of an offline login, whose refresh token the
  * refresh-token provider has already clamped to the offline cap. Stateless, one instance per server: Keycloak asks
  * for it on every token response, and only those two grants need the request's session.
@@ -27,6 +28,9 @@ final class TokenResponseDeadline implements TokenPostProcessor {
 
     @Override
     public void process(TokenPostProcessorContext context) {
+        // A refresh (the one grant that carries the request's refresh token) and a code exchange (the one that carries
+        // a code) leave on two field reads of the context Keycloak just built: they are the bulk of token responses.
+        if (context.requestRefreshToken() != null || context.code() != null) return;
         ClientSessionContext request = context.clientSessionCtx();
         if (request == null || context.accessToken() == null) return;
         String grant = request.getAttribute(Constants.GRANT_TYPE, String.class);
