@@ -55,10 +55,7 @@ class RoleCapSweepIT {
                 + "a non-holder's older session is not even a candidate")
         void holdersOnly(KeycloakServer server, TestRealm realm) {
             RealmResource admin = realm.admin();
-            RoleRepresentation pager = new RoleRepresentation();
-            pager.setName("pager");
-            pager.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1500")));
-            admin.roles().create(pager);
+            createCappedRole(admin, "pager", 1500);
             admin.roles().create(new RoleRepresentation("on-call-bundle", null, false));
             admin.roles().get("on-call-bundle").addComposites(List.of(admin.roles().get("pager").toRepresentation()));
             String ops = createGroup(admin, null, "ops");
@@ -90,10 +87,7 @@ class RoleCapSweepIT {
         @DisplayName("a capped role in the realm's default roles (everyone holds it) applies realm-wide and still ends sessions")
         void defaultRoles(KeycloakServer server, TestRealm realm) {
             RealmResource admin = realm.admin();
-            RoleRepresentation temp = new RoleRepresentation();
-            temp.setName("everyone-temp");
-            temp.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1200")));
-            admin.roles().create(temp);
+            createCappedRole(admin, "everyone-temp", 1200);
             String defaultRoles = "default-roles-" + realm.name().toLowerCase(java.util.Locale.ROOT);
             List<RoleRepresentation> added = List.of(admin.roles().get("everyone-temp").toRepresentation());
             admin.roles().get(defaultRoles).addComposites(added);
@@ -115,6 +109,13 @@ class RoleCapSweepIT {
 
     static Oidc.Reply login(TestRealm realm, TestRealm.User user) {
         return realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+    }
+
+    static void createCappedRole(RealmResource admin, String name, int capSeconds) {
+        RoleRepresentation role = new RoleRepresentation();
+        role.setName(name);
+        role.setAttributes(Map.of("bastion.session.maxSeconds", List.of(String.valueOf(capSeconds))));
+        admin.roles().create(role);
     }
 
     static String createGroup(RealmResource admin, String parentId, String name) {

@@ -30,18 +30,14 @@ final class SessionCaps {
                  long impersonationStarted, long impersonationExpires) {
 
         /** With every role cap by role name: the smallest is kept (the first one met among equals). */
-        Facts(long started, boolean offline, boolean rememberMe, boolean impersonation,
-                Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
-            this(started, offline, rememberMe, impersonation, clientId.orElse(null), clientCap.orElse(0),
-                    smallest(roleCaps), roleCaps.isEmpty() ? 0 : roleCaps.get(smallest(roleCaps)), 0, 0);
-        }
-
-        private static String smallest(Map<String, Integer> roleCaps) {
-            String name = null;
+        static Facts withRoleCaps(long started, boolean offline, boolean rememberMe, boolean impersonation,
+                                  Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
+            Map.Entry<String, Integer> smallest = null;
             for (Map.Entry<String, Integer> e : roleCaps.entrySet()) {
-                if (name == null || e.getValue() < roleCaps.get(name)) name = e.getKey();
+                if (smallest == null || e.getValue() < smallest.getValue()) smallest = e;
             }
-            return name;
+            return new Facts(started, offline, rememberMe, impersonation, clientId.orElse(null), clientCap.orElse(0),
+                    smallest == null ? null : smallest.getKey(), smallest == null ? 0 : smallest.getValue(), 0, 0);
         }
     }
 
@@ -68,7 +64,7 @@ final class SessionCaps {
             source = "client";
             name = facts.clientId() == null ? "?" : facts.clientId();
         }
-        if (facts.cappingRole() != null && facts.roleCap() > 0 && facts.roleCap() < cap) {
+        if (facts.cappingRole() != null && facts.roleCap() < cap) {
             cap = facts.roleCap();
             source = "role";
             name = facts.cappingRole();

@@ -76,7 +76,8 @@ final class SessionLimitSweeper implements Runnable {
             long now = Time.currentTime();
             List<SweepCandidates.Candidate> candidates = new ArrayList<>();
             RealmJobs.inRealm(factory, realmId, (s, realm) -> candidates.addAll(SweepCandidates.find(s, realm, now,
-                    roleCaps.getOrDefault(realmId, Map.of()), holders(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
+                    roleCaps.getOrDefault(realmId, Map.of()),
+                    impersonatedStill(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
             counts.read += candidates.size();
             for (int i = 0; i < candidates.size(); i += END_BATCH) {
                 List<SweepCandidates.Candidate> batch = candidates.subList(i, Math.min(candidates.size(), i + END_BATCH));
@@ -152,7 +153,7 @@ final class SessionLimitSweeper implements Runnable {
      * The recorded users who still hold an impersonation session; the others' rows are forgotten (those older than a
      * minute only: an impersonation may be starting on another node right now).
      */
-    private static List<UserModel> holders(KeycloakSession s, RealmModel realm, Set<String> userIds, long now) {
+    private static List<UserModel> impersonatedStill(KeycloakSession s, RealmModel realm, Set<String> userIds, long now) {
         List<UserModel> holders = new ArrayList<>();
         for (String userId : userIds) {
             UserModel user = s.users().getUserById(realm, userId);

@@ -17,7 +17,7 @@ class SessionCapsTest {
 
     static SessionCaps.Facts facts(boolean offline, boolean rememberMe, boolean impersonation, OptionalInt clientCap,
                                    Map<String, Integer> roles) {
-        return new SessionCaps.Facts(START, offline, rememberMe, impersonation, Optional.of("app"), clientCap, roles);
+        return SessionCaps.Facts.withRoleCaps(START, offline, rememberMe, impersonation, Optional.of("app"), clientCap, roles);
     }
 
     @Test

@@ -68,7 +68,7 @@ public class HotPathBenchmark {
     public void setUp() {
         attributes = Map.of("bastion.session.maxSeconds", "28800", "bastion.session.offlineMaxSeconds", "2592000",
                 "bastion.rateLimit.impersonation", "admin=5/15m,ip=20/15m,target=3/1h", "bastion.securityContact", "soc@example.org");
-        facts = new SessionCaps.Facts(NOW - 3600, false, false, false, Optional.of("web-app"), OptionalInt.of(14400),
+        facts = SessionCaps.Facts.withRoleCaps(NOW - 3600, false, false, false, Optional.of("web-app"), OptionalInt.of(14400),
                 Map.of("finance", 7200, "auditor", 3600, "support", 10800));
         policy = BastionPolicy.read(attributes::get);
         digests = new Digests("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
