@@ -44,7 +44,7 @@ class ProfileBench {
                         "--spi-events-listener--bastion-security--hmac-key=bench-hmac-key-0123456789abcdef0123456789abcdef") : List.of())) {
             CostBench.Target t = new CostBench.Target(server);
             CostBench.setUp(t, mail);
-            CostBench.throughput(t, op, Duration.ofSeconds(20));
+            CostBench.throughput(t, op, Duration.ofSeconds(Integer.getInteger("bench.profile.warmup.seconds", 20)));
             double rate = record(t, op, Integer.getInteger("bench.profile.seconds", 30), recording);
             System.out.printf(Locale.ROOT, "%s: %.1f %s/s while recording%n", server.name(), rate, op);
         }

@@ -157,7 +157,8 @@ class BastionPolicyTest {
     @Test
     void capAsPlainIntAgreesWithTheGeneralPath() {
         for (String value : new String[]{null, "", " ", "0", "7", "59", "60", "3600", " 3600 ", "+3600", "-5", "0060",
-                "31622400", "31622401", "999999999", "1000000000", "99999999999", "1e99", "abc", "36OO", "\t90"}) {
+                "31622400", "31622401", "999999999", "1000000000", "99999999999", "1e99", "abc", "36OO", "\t90",
+                "000000000", "0000000060", "2147483648", "\u0663\u0666\u0660\u0660", "\uFF13\uFF16\uFF10\uFF10"}) {
             assertThat(BastionPolicy.effectiveCapSecondsOrZero(value)).as(String.valueOf(value))
                     .isEqualTo(BastionPolicy.effectiveCapSeconds(value).orElse(0));
         }

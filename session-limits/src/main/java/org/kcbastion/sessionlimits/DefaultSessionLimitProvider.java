@@ -43,13 +43,13 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     /**
      * One pass over the session's roles keeping only the smallest cap (the only one {@link SessionCaps#deadline} can
      * pick), and plain values in the facts: this runs on every token request, so it allocates one small accumulator and
-     * no map, optional or string. The stream is walked from inside ({@code forEach}): its iterator would wrap the
+     * no map, optional or string. The stream is walked from inside ({@code forEachOrdered}): its iterator would wrap the
      * role set's spliterator in an adapter per request.
      */
     private static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, UserSessionModel session, ClientModel client,
                                             Stream<RoleModel> roles) {
         SmallestRoleCap smallest = new SmallestRoleCap();
-        roles.forEach(smallest);
+        roles.forEachOrdered(smallest);
         int clientCap = client == null ? 0 : cap(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
         return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), session.isOffline(),
@@ -73,7 +73,7 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
         }
     }
 
-    /** A client or role cap as enforced ({@link SessionCaps#parse}); 0 when the attribute is unset. */
+    /** A client or role cap as enforced ({@link BastionPolicy#effectiveCapSeconds}); 0 when the attribute is unset. */
     private static int cap(String value) {
         return BastionPolicy.effectiveCapSecondsOrZero(value);
     }
@@ -92,5 +92,10 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     /** Every role the user holds: direct, composite and through groups. */
     private static Stream<RoleModel> deepRoles(UserModel user) {
         return user == null ? Stream.empty() : RoleUtils.getDeepUserRoleMappings(user).stream();
+    }
+
+    /** One instance serves every session of the server ({@link DefaultSessionLimitProviderFactory}): nothing to release. */
+    @Override
+    public void close() {
     }
 }

@@ -37,6 +37,11 @@ public final class DefaultSessionLimitProviderFactory
         return provider;
     }
 
+    /** The one instance {@link #create} hands out, for callers that hold it past a session (the refresh provider). */
+    SessionLimitProvider shared() {
+        return provider;
+    }
+
     @Override
     public void init(Config.Scope config) {
         int value = config.getInt(SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL);

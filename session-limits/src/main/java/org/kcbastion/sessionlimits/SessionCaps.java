@@ -29,12 +29,12 @@ final class SessionCaps {
                  String clientId, int clientCap, String cappingRole, int roleCap,
                  long impersonationStarted, long impersonationExpires) {
 
-        /** With every role cap by role name: the smallest is kept (the first one met among equals). */
+        /** With every role cap by role name (0 or less: none): the smallest is kept (the first one met among equals). */
         static Facts withRoleCaps(long started, boolean offline, boolean rememberMe, boolean impersonation,
                                   Optional<String> clientId, OptionalInt clientCap, Map<String, Integer> roleCaps) {
             Map.Entry<String, Integer> smallest = null;
             for (Map.Entry<String, Integer> e : roleCaps.entrySet()) {
-                if (smallest == null || e.getValue() < smallest.getValue()) smallest = e;
+                if (e.getValue() > 0 && (smallest == null || e.getValue() < smallest.getValue())) smallest = e;
             }
             return new Facts(started, offline, rememberMe, impersonation, clientId.orElse(null), clientCap.orElse(0),
                     smallest == null ? null : smallest.getKey(), smallest == null ? 0 : smallest.getValue(), 0, 0);
@@ -64,7 +64,7 @@ final class SessionCaps {
             source = "client";
             name = facts.clientId() == null ? "?" : facts.clientId();
         }
-        if (facts.cappingRole() != null && facts.roleCap() < cap) {
+        if (facts.cappingRole() != null && facts.roleCap() > 0 && facts.roleCap() < cap) {
             cap = facts.roleCap();
             source = "role";
             name = facts.cappingRole();

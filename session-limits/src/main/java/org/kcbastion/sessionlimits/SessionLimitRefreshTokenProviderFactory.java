@@ -25,6 +25,7 @@ public final class SessionLimitRefreshTokenProviderFactory
      * Null when another provider is chosen; each refresh then looks it up. Set once at boot.
      */
     private SessionLimitProvider limits;
+    private String limitsProvider = DefaultSessionLimitProviderFactory.PROVIDER_ID;
 
     @Override
     public RefreshTokenProvider create(KeycloakSession session) {
@@ -33,8 +34,9 @@ public final class SessionLimitRefreshTokenProviderFactory
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        limits = factory.getProviderFactory(SessionLimitProvider.class) instanceof DefaultSessionLimitProviderFactory own
-                ? own.create(null) : null;
+        var chosen = factory.getProviderFactory(SessionLimitProvider.class);
+        limits = chosen instanceof DefaultSessionLimitProviderFactory own ? own.shared() : null;
+        limitsProvider = chosen == null ? "none" : chosen.getId();
     }
 
     @Override
@@ -50,6 +52,6 @@ public final class SessionLimitRefreshTokenProviderFactory
     @Override
     public Map<String, String> getOperationalInfo() {
         return OperationalInfo.of(Map.of("order", String.valueOf(order()),
-                "session-limit-provider", limits == null ? "looked up per refresh" : DefaultSessionLimitProviderFactory.PROVIDER_ID));
+                "session-limit-provider", limits == null ? limitsProvider + " (looked up per refresh)" : limitsProvider));
     }
 }

@@ -30,6 +30,8 @@ final class TokenResponseDeadline implements TokenPostProcessor {
     public void process(TokenPostProcessorContext context) {
         // A refresh (the one grant that carries the request's refresh token) and a code exchange (the one that carries
         // a code) leave on two field reads of the context Keycloak just built: they are the bulk of token responses.
+        // Keycloak 26.7 sets them in AbstractRefreshTokenProvider and AuthorizationCodeGrantType only; token exchange
+        // and jwt-bearer set neither (AdversarialIT › Finding 5 checks both are still clamped).
         if (context.requestRefreshToken() != null || context.code() != null) return;
         ClientSessionContext request = context.clientSessionCtx();
         if (request == null || context.accessToken() == null) return;
