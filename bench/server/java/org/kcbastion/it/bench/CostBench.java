@@ -73,6 +73,7 @@ class CostBench {
     static final int PROFILE_RUNS = Integer.getInteger("bench.profile.runs", 6);
     static final int PROFILE_SECONDS = Integer.getInteger("bench.profile.seconds", 60);
     static final Path OUT = Path.of(System.getProperty("bench.out.dir", "target/benchmarks"));
+    static final Path KEPT = Path.of("target/benchmarks");
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One server with its realm and the state the operations need. */
@@ -191,11 +192,21 @@ class CostBench {
                     Path file = OUT.resolve("bench-profile-" + t.label() + "-" + i + ".jfr");
                     ProfileBench.record(t, "refresh", PROFILE_SECONDS, file);
                     ProfileBench.Profile p = ProfileBench.analyse(file);
-                    Files.delete(file);
+                    // -Dbench.profile.keep=true keeps the recordings (target/benchmarks) for `jfr print` and the like.
+                    if (Boolean.getBoolean("bench.profile.keep")) {
+                        Files.createDirectories(KEPT);
+                        Files.move(file, KEPT.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    } else {
+                        Files.delete(file);
+                    }
                     if (t == targets.get(1)) profile = profile == null ? p : merge(profile, p);
                     else stockProfile = stockProfile == null ? p : merge(stockProfile, p);
                 }
             }
+
+            ProfileBench.print("Bastion's own work, by innermost Bastion frame -> what it calls -> the innermost frame",
+                    profile.ownCallees(), profile.samples());
+            ProfileBench.print("Bastion's own work, by line and how the frame ran -> its callee", profile.ownByLine(), profile.samples());
 
             Map<String, Double> heapPerSession = new LinkedHashMap<>();
             for (Target t : targets) heapPerSession.put(t.label(), heapPerSession(t));
@@ -444,7 +455,7 @@ class CostBench {
     static ProfileBench.Profile merge(ProfileBench.Profile a, ProfileBench.Profile b) {
         return new ProfileBench.Profile(a.samples() + b.samples(), a.withBastion() + b.withBastion(), a.own() + b.own(),
                 sum(a.ownByFrame(), b.ownByFrame()), sum(a.outermost(), b.outermost()), sum(a.inclusive(), b.inclusive()),
-                a.roleExpansion() + b.roleExpansion(), sum(a.ownCallees(), b.ownCallees()));
+                a.roleExpansion() + b.roleExpansion(), sum(a.ownCallees(), b.ownCallees()), sum(a.ownByLine(), b.ownByLine()));
     }
 
     static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {

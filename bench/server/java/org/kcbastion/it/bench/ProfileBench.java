@@ -53,7 +53,7 @@ class ProfileBench {
 
     /** Execution samples of one recording: all, those with a Bastion frame, and Bastion's own work by frame. */
     record Profile(long samples, long withBastion, long own, Map<String, Long> ownByFrame, Map<String, Long> outermost,
-                   Map<String, Long> inclusive, long roleExpansion, Map<String, Long> ownCallees) {
+                   Map<String, Long> inclusive, long roleExpansion, Map<String, Long> ownCallees, Map<String, Long> ownByLine) {
 
         double ownShare() {
             return (double) own / Math.max(1, samples);
@@ -74,6 +74,7 @@ class ProfileBench {
         Map<String, Long> bastionFrames = new HashMap<>();
         long roleExpansion = 0;
         Map<String, Long> ownCallees = new HashMap<>();
+        Map<String, Long> ownByLine = new HashMap<>();
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
             samples++;
@@ -87,6 +88,7 @@ class ProfileBench {
                     ownByFrame.merge(name(frames.get(i)), 1L, Long::sum);
                     ownCallees.merge(name(frames.get(i)) + " -> " + (i > 0 ? name(frames.get(i - 1)) : "(itself)")
                             + (i > 1 ? " -> " + name(frames.get(0)) : ""), 1L, Long::sum);
+                    ownByLine.merge(where(frames.get(i)) + (i > 0 ? " -> " + where(frames.get(i - 1)) : ""), 1L, Long::sum);
                 }
                 break;
             }
@@ -105,7 +107,7 @@ class ProfileBench {
                 outermost.merge(outer, 1L, Long::sum);
             }
         }
-        return new Profile(samples, withBastion, own, ownByFrame, outermost, bastionFrames, roleExpansion, ownCallees);
+        return new Profile(samples, withBastion, own, ownByFrame, outermost, bastionFrames, roleExpansion, ownCallees, ownByLine);
     }
 
     static void report(Path recording) throws Exception {
@@ -118,6 +120,8 @@ class ProfileBench {
                 100 * p.roleExpansionShare());
         print("Bastion's own work, by innermost Bastion frame", p.ownByFrame(), p.samples());
         print("Bastion's own work, by innermost Bastion frame -> what it calls -> the innermost frame", p.ownCallees(), p.samples());
+        print("Bastion's own work, by line and how the frame ran (interpreted, compiled, inlined) -> its callee", p.ownByLine(),
+                p.samples());
         print("by outermost Bastion frame", p.outermost(), p.samples());
         print("every Bastion frame (inclusive)", p.inclusive(), p.samples());
     }
@@ -147,6 +151,14 @@ class ProfileBench {
     static String name(RecordedFrame f) {
         // A lambda's class name carries its address and hash, different in every JVM: keep the stable part.
         return f.getMethod().getType().getName().replaceAll("\\$\\$Lambda.*", "\\$\\$Lambda") + "." + f.getMethod().getName();
+    }
+
+    /**
+     * A frame with its line, bytecode index and how it ran: JFR maps a compiled sample to a frame through the JIT's
+     * debug information, so an {@code Inlined} frame may own code the compiler moved there from its caller.
+     */
+    static String where(RecordedFrame f) {
+        return name(f) + ":" + f.getLineNumber() + "@" + f.getBytecodeIndex() + " (" + f.getType() + ")";
     }
 
     static void print(String title, Map<String, Long> counts, long samples) {

@@ -31,6 +31,8 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
      */
     private SessionDeadline validated;
     private UserSessionModel validatedSession;
+    /** The deadline {@link #generateRefreshToken} clamped this request's tokens to, so a refresh clamps them once. */
+    private SessionDeadline clampedTo;
     /** The server's one session-limit provider when it is stateless, else null (looked up per request). */
     private final SessionLimitProvider limits;
 
@@ -57,6 +59,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         SessionDeadline deadline = sameSession(userSession, validatedSession) && validated != null ? validated
                 : limits().tokenRequestDeadline(realm, userSession, ctx.clientSessionCtx());
         clamp(ctx.responseBuilder().getAccessToken(), refreshToken, deadline);
+        clampedTo = deadline;
         return refreshToken;
     }
 
@@ -84,6 +87,9 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
     @Override
     public TokenManager.AccessTokenResponseBuilder refreshAccessToken(RefreshTokenContext ctx) throws OAuthErrorException {
         TokenManager.AccessTokenResponseBuilder builder = super.refreshAccessToken(ctx);
+        // Keycloak generated the refresh token through this provider (the client uses refresh tokens), after the access
+        // token and before the ID token, which copies its expiry: both are clamped to the validated deadline already.
+        if (clampedTo != null && clampedTo == validated) return builder;
         SessionDeadline deadline = validated;
         if (deadline == null) {
             var clientSession = builder.getClientSessionCtx().getClientSession();
@@ -95,7 +101,8 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
     }
 
     private static boolean sameSession(UserSessionModel a, UserSessionModel b) {
-        return a != null && b != null && a.getId().equals(b.getId()) && a.isOffline() == b.isOffline();
+        // Keycloak hands the validated session on to the refresh token it generates: the same object, as a rule.
+        return a == b ? a != null : a != null && b != null && a.getId().equals(b.getId()) && a.isOffline() == b.isOffline();
     }
 
     /** No token of the session may be valid past its deadline. */
