@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
-import org.kcbastion.it.harness.VolatileSessionsServer;
+import org.kcbastion.it.harness.DevModeServer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,13 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class VolatileSessionsIT {
 
     static final Duration SWEEP = Duration.ofSeconds(30);
-    static VolatileSessionsServer server;
+    static DevModeServer server;
     static TestRealm realm;
     static TestRealm.Client app;
 
     @BeforeAll
     static void start() {
-        server = VolatileSessionsServer.start("keycloak-volatile-sessions");
+        server = DevModeServer.start("keycloak-volatile-sessions", "--features-disabled=persistent-user-sessions",
+                "--log-level=INFO,org.kcbastion.sessionlimits:debug");
         realm = TestRealm.createOn(server, "it-volatile-sessions");
         app = realm.createClient("volatile-app");
         realm.setSsoLifetimes(50_000, 20_000);
@@ -39,10 +40,8 @@ class VolatileSessionsIT {
 
     @AfterAll
     static void stop() {
-        try {
-            if (realm != null) realm.close();
-        } finally {
-            if (server != null) server.close();
+        try (DevModeServer stopped = server; TestRealm removed = realm) {
+            // Nothing but the closing: the realm first, then the server, each only when it was made.
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Clamps the tokens of the grants that reach neither the client-policy manager's token-response events
  * ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token, {@link SessionLimitRefreshTokenProvider}:
- * token exchange and the JWT authorization grant (RFC 7523, which never issues a refresh token). Keycloak calls every
+ * token exchange (standard, and the legacy V1 that names no grant) and the JWT authorization grant (RFC 7523, which
+ * never issues a refresh token). Keycloak calls every
  * token post-processor just before it signs a token response; for other grants this returns after two field reads or
  * one attribute read.
  * Only those two grants: the post-processor sees the online session of an offline login, whose refresh token the
@@ -36,13 +37,18 @@ final class TokenResponseDeadline implements TokenPostProcessor {
         ClientSessionContext request = context.clientSessionCtx();
         if (request == null || context.accessToken() == null) return;
         String grant = request.getAttribute(Constants.GRANT_TYPE, String.class);
-        if (grant == null || !GRANTS.contains(grant)) return;
+        boolean named = grant != null && GRANTS.contains(grant);
+        // A response that names no grant and carries no refresh token: Keycloak's legacy token exchange (V1, preview
+        // feature token-exchange) asked for an access token alone, which no other hook sees. The access token only:
+        // a refresh token (V1 with one asked for) came through the refresh-token provider, clamped to its own session.
+        boolean unnamed = grant == null && context.refreshToken() == null;
+        if (!named && !unnamed) return;
         AuthenticatedClientSessionModel clientSession = request.getClientSession();
         UserSessionModel userSession = clientSession == null ? null : clientSession.getUserSession();
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         if (userSession == null || session == null) return;
         SessionDeadline deadline = SessionLimitEnforcer.provider(session)
                 .tokenRequestDeadline(clientSession.getRealm(), userSession, request);
-        SessionLimitRefreshTokenProvider.clamp(context.accessToken(), context.refreshToken(), deadline);
+        SessionLimitRefreshTokenProvider.clamp(context.accessToken(), named ? context.refreshToken() : null, deadline);
     }
 }
