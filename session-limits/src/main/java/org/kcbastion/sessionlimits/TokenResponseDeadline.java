@@ -15,13 +15,15 @@ import java.util.Set;
 /**
  * Clamps the tokens of the grants that reach neither the client-policy manager's token-response events
  * ({@link TokenDeadlineClientPolicyManager}) nor, without a refresh token, {@link SessionLimitRefreshTokenProvider}:
- * token exchange (standard, and the legacy V1 that names no grant) and the JWT authorization grant (RFC 7523, which
- * never issues a refresh token). Keycloak calls every
- * token post-processor just before it signs a token response; for other grants this returns after two field reads or
- * one attribute read.
- * Only those two grants: the post-processor sees the online session of an offline login, whose refresh token the
- * refresh-token provider has already clamped to the offline cap. Stateless, one instance per server: Keycloak asks
- * for it on every token response, and only those two grants need the request's session.
+ * token exchange and the JWT authorization grant (RFC 7523, which never issues a refresh token), both named on the
+ * request, and the access token of a response that names no grant and carries no refresh token: legacy token exchange
+ * V1 asked for an access token alone (an implicit response, clamped already by the client-policy manager, and a UMA
+ * requesting-party token arrive so too; their session's deadline binds them as well). Keycloak calls every token
+ * post-processor just before it signs a token response; for other grants this returns after two field reads or one
+ * attribute read.
+ * A refresh token only for the named grants: the post-processor sees the online session of an offline login, whose
+ * refresh token the refresh-token provider has already clamped to the offline cap. An ID token is out of reach here
+ * (Keycloak copied the access token's expiry into it before post-processors run). Stateless, one instance per server.
  */
 final class TokenResponseDeadline implements TokenPostProcessor {
 
