@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.BastionKeycloak;
 import org.kcbastion.it.harness.ImportingServer;
@@ -115,6 +116,7 @@ class ExportImportIT {
     }
 
     @Nested
+    @Tag("dev-mode-h2")
     @DisplayName("kc.sh import and --import-realm at startup")
     class WithoutHttp {
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.DevModeServer;
 import org.kcbastion.it.harness.Jwt;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the request and, asked for an access token alone, reaches neither the refresh-token provider nor a client-policy
  * token-response event. Its own server: the feature must not change what the shared server's tests see.
  */
+@Tag("dev-mode-h2")
 @DisplayName("Legacy token exchange (V1): exchanged tokens stay within the session's deadline")
 class LegacyTokenExchangeIT {
 

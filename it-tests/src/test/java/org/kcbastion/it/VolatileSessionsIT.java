@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.Poll;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 18: with persistent user sessions off (online sessions only in Infinispan), the sweeper keeps its documented
  * path: online sessions are streamed from the cache and filtered by age, offline ones come from the database index.
  */
+@Tag("dev-mode-h2")
 @DisplayName("Session-limit sweeper with persistent user sessions off (issue 18)")
 class VolatileSessionsIT {
 
