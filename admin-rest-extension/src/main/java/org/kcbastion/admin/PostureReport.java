@@ -5,10 +5,15 @@ import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
 import org.kcbastion.core.SharedSignals;
 import org.kcbastion.sessionlimits.OverdueSessions;
+import org.kcbastion.sessionlimits.SessionLimitProvider;
+import org.kcbastion.sessionlimits.SessionLimitRefreshTokenProviderFactory;
 import org.keycloak.common.Profile;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oidc.refresh.RefreshTokenProvider;
+import org.keycloak.provider.ProviderFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +41,8 @@ final class PostureReport {
             return m;
         }
     }
+
+    static final String SESSION_LIMIT_PROVIDERS = "session-limit-providers";
 
     /** Listing many names helps nobody; the count says how many there are. */
     private static final int MAX_NAMES = 10;
@@ -86,6 +93,7 @@ final class PostureReport {
         checks.add(invalidAttributes());
         checks.add(sessionCapsMode());
         checks.add(sharedSignals());
+        checks.add(sessionLimitProviders());
         return checks;
     }
 
@@ -98,6 +106,29 @@ final class PostureReport {
                 + " Shared Signals stream(s) hear nothing of Bastion's revocations", "Remove the attribute or set it to true");
         return pass("shared-signals", "low", ssf.streams() + " Shared Signals stream(s) receive Bastion's session-revoked and "
                 + "credential-change events");
+    }
+
+    /**
+     * Server-wide, shown in every realm: which refresh-token provider Keycloak chose (another one of the same order, as
+     * OID4VCI's with its experimental feature on, can win the tie) and whether a session-limit provider is enabled.
+     */
+    private Check sessionLimitProviders() {
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        ProviderFactory<RefreshTokenProvider> refresh = factory.getProviderFactory(RefreshTokenProvider.class);
+        ProviderFactory<SessionLimitProvider> limits = factory.getProviderFactory(SessionLimitProvider.class);
+        String refreshId = refresh == null ? "none" : refresh.getId();
+        if (!SessionLimitRefreshTokenProviderFactory.PROVIDER_ID.equals(refreshId)) {
+            return new Check(SESSION_LIMIT_PROVIDERS, "high", "fail", "Keycloak refreshes tokens with provider " + refreshId
+                    + ", not Bastion's: a refresh past a session's cap is not refused, and the tokens it issues are not bound by it",
+                    "Start Keycloak with --spi-refresh-token--provider=" + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
+        }
+        if (limits == null) {
+            return new Check(SESSION_LIMIT_PROVIDERS, "high", "warn", "No provider of SPI bastion-session-limit is enabled: token "
+                    + "requests keep Bastion's default policy, but no sweeper ends idle sessions past their caps",
+                    "Remove --spi-bastion-session-limit--default--enabled=false; relax caps through the realm's policy instead");
+        }
+        return pass(SESSION_LIMIT_PROVIDERS, "high", "Refreshes go through Bastion's refresh-token provider; session-limit policy: "
+                + limits.getId());
     }
 
     private Check offlineMaxLifespan() {

@@ -60,6 +60,9 @@ class PostureIT {
             assertThat(r.get("secrets-at-rest").path("status").asText()).as("generated realm keys live in the database")
                     .isEqualTo("warn");
             assertThat(r.get("token-exchange-v1").path("status").asText()).isEqualTo("pass");
+            assertThat(r.get("session-limit-providers").path("status").asText()).as("Keycloak chose Bastion's refresh-token provider")
+                    .isEqualTo("pass");
+            assertThat(r.get("session-limit-providers").path("detail").asText()).endsWith("session-limit policy: default");
         }
     }
 

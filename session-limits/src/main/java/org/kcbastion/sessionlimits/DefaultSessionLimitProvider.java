@@ -19,6 +19,12 @@ import java.util.stream.Stream;
  */
 final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
+    /**
+     * The policy applied when no provider of SPI {@code bastion-session-limit} is enabled ({@link
+     * SessionLimitEnforcer#provider}). Stateless, so one shared instance is safe.
+     */
+    static final SessionLimitProvider WHEN_NONE_ENABLED = new DefaultSessionLimitProvider();
+
     /** Keycloak's user-session note naming the impersonating admin. */
     static final String IMPERSONATOR_ID = "IMPERSONATOR_ID";
 

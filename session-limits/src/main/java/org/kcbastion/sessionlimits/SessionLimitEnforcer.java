@@ -26,8 +26,14 @@ public final class SessionLimitEnforcer {
     private SessionLimitEnforcer() {
     }
 
+    /**
+     * The provider Keycloak chose for SPI {@code bastion-session-limit}; Bastion's default policy when the operator
+     * enabled none (the refresh-token provider's factory warns at boot): a configuration slip must not switch the caps
+     * off, nor turn every token request into a server error.
+     */
     public static SessionLimitProvider provider(KeycloakSession session) {
-        return session.getProvider(SessionLimitProvider.class);
+        SessionLimitProvider chosen = session.getProvider(SessionLimitProvider.class);
+        return chosen != null ? chosen : DefaultSessionLimitProvider.WHEN_NONE_ENABLED;
     }
 
     /**

@@ -89,7 +89,7 @@ final class SessionLimitRefreshTokenProvider extends DefaultRefreshTokenProvider
         TokenManager.AccessTokenResponseBuilder builder = super.refreshAccessToken(ctx);
         // Keycloak generated the refresh token through this provider (the client uses refresh tokens), after the access
         // token and before the ID token, which copies its expiry: both are clamped to the validated deadline already.
-        if (clampedTo != null && clampedTo == validated) return builder;
+        if (validated != null && clampedTo == validated) return builder;
         SessionDeadline deadline = validated;
         if (deadline == null) {
             var clientSession = builder.getClientSessionCtx().getClientSession();

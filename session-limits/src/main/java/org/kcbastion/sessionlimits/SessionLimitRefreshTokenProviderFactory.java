@@ -1,5 +1,6 @@
 package org.kcbastion.sessionlimits;
 
+import org.jboss.logging.Logger;
 import org.kcbastion.core.OperationalInfo;
 import org.kcbastion.core.StatelessFactory;
 import org.keycloak.models.KeycloakSession;
@@ -18,6 +19,7 @@ public final class SessionLimitRefreshTokenProviderFactory
         implements RefreshTokenProviderFactory, StatelessFactory<RefreshTokenProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion-session-limit";
+    private static final Logger LOG = Logger.getLogger(SessionLimitRefreshTokenProviderFactory.class);
 
     /**
      * The session-limit provider, when it is Bastion's own (stateless, one instance for the server): a refresh then
@@ -34,9 +36,25 @@ public final class SessionLimitRefreshTokenProviderFactory
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        var refresh = factory.getProviderFactory(RefreshTokenProvider.class);
+        if (refresh != null && !PROVIDER_ID.equals(refresh.getId())) {
+            // Same order as another provider (OID4VCI's, with its experimental feature on): Keycloak may pick either.
+            LOG.warnf("Bastion: Keycloak chose refresh-token provider %s, not %s: refreshes are not refused past a session's "
+                    + "cap, nor their tokens bound by it. Start Keycloak with --spi-refresh-token--provider=%s.",
+                    refresh.getId(), PROVIDER_ID, PROVIDER_ID);
+        }
         var chosen = factory.getProviderFactory(SessionLimitProvider.class);
+        if (chosen == null) {
+            LOG.warnf("Bastion: no provider of SPI %s is enabled; token requests keep Bastion's default session-limit policy, "
+                    + "but no sweeper runs, so an idle session past its cap ends only at its next refresh. To relax the caps, "
+                    + "change the realm's policy; to stop the sweeper, set --spi-%s--default--sweep-interval=0.",
+                    SessionLimitSpi.NAME, SessionLimitSpi.NAME);
+            limits = DefaultSessionLimitProvider.WHEN_NONE_ENABLED;
+            limitsProvider = "none enabled: Bastion's default policy, no sweeper";
+            return;
+        }
         limits = chosen instanceof DefaultSessionLimitProviderFactory own ? own.shared() : null;
-        limitsProvider = chosen == null ? "none" : chosen.getId();
+        limitsProvider = chosen.getId();
     }
 
     @Override

@@ -1,0 +1,116 @@
+package org.kcbastion.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.kcbastion.it.harness.DevModeServer;
+import org.kcbastion.it.harness.Jwt;
+import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.TestRealm;
+import org.keycloak.representations.info.ProviderRepresentation;
+import org.keycloak.representations.info.SpiInfoRepresentation;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Mission 3 under a configuration slip: the operator disabled the only provider of SPI {@code bastion-session-limit}
+ * ({@code --spi-bastion-session-limit--default--enabled=false}). Token requests keep Bastion's default policy (before,
+ * every one of them failed with a server error), and the server says so at boot.
+ */
+@Tag("dev-mode-h2")
+@DisplayName("No session-limit provider enabled: the default policy still applies")
+class NoSessionLimitProviderIT {
+
+    static DevModeServer server;
+    static TestRealm realm;
+    static TestRealm.Client app;
+
+    @BeforeAll
+    static void start() {
+        server = DevModeServer.start("keycloak-no-session-limit-provider", "--spi-bastion-session-limit--default--enabled=false");
+        realm = TestRealm.createOn(server, "it-no-session-limit-provider");
+        app = realm.createClient("no-provider-app");
+        realm.setSsoLifetimes(50_000, 20_000);
+        realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+    }
+
+    @AfterAll
+    static void stop() {
+        try (DevModeServer stopped = server; TestRealm removed = realm) {
+            // Nothing but the closing: the realm first, then the server, each only when it was made.
+        }
+    }
+
+    @AfterEach
+    void resetClock() {
+        realm.setClockOffset(0);
+    }
+
+    @Nested
+    @DisplayName("Boot")
+    class Boot {
+
+        @Test
+        @DisplayName("the server warns, and the refresh-token provider's operational info names the fallback")
+        void warnsAndReports() {
+            assertThat(server.log()).contains("no provider of SPI bastion-session-limit is enabled");
+            SpiInfoRepresentation limits = server.admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
+            assertThat(limits == null || limits.getProviders().isEmpty()).as("no session-limit provider is enabled").isTrue();
+            ProviderRepresentation refresh = server.admin().serverInfo().getInfo().getProviders().get("refresh-token")
+                    .getProviders().get("bastion-session-limit");
+            assertThat(refresh.getOperationalInfo()).containsEntry("session-limit-provider",
+                    "none enabled: Bastion's default policy, no sweeper");
+        }
+
+        @Test
+        @DisplayName("the realm's posture report warns: default policy on token requests, no sweeper")
+        void postureWarns() {
+            JsonNode check = PostureIT.report(realm).get("session-limit-providers");
+            assertThat(check.path("status").asText()).isEqualTo("warn");
+            assertThat(check.path("detail").asText()).contains("no sweeper");
+            assertThat(check.path("remediation").asText()).contains("--spi-bastion-session-limit--default--enabled=false");
+        }
+    }
+
+    @Nested
+    @DisplayName("Token requests under a 3600 s realm cap")
+    class TokenRequests {
+
+        @Test
+        @DisplayName("a sign-in's tokens end at the cap, not at the 20,000 s idle timeout")
+        void tokensClamped() {
+            TestRealm.User user = realm.createUser("no-provider-clamped", false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            long issued = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
+            assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong() - issued).isLessThanOrEqualTo(3601);
+            Oidc.Reply refreshed = SessionLimitIT.refreshAt(realm, app, tokens, 1800);
+            assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+            assertThat(Jwt.claims(refreshed.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(issued + 3601);
+        }
+
+        @Test
+        @DisplayName("a session that began before the cap was set is refused at its first refresh past it, not answered with 500")
+        void refreshPastCapRefused() {
+            TestRealm.User user = realm.createUser("no-provider-refused", false);
+            realm.setAttributes(SessionLimitIT.unset("bastion.session.maxSeconds"));
+            Oidc.Reply tokens;
+            try {
+                tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            } finally {
+                realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            }
+            realm.setClockOffset(3601);
+            Oidc.Reply refused = realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
+            assertThat(SessionLimitIT.assertLimitReached(server, refused, user).path("enforced_by").asText()).isEqualTo("refresh");
+        }
+    }
+}
