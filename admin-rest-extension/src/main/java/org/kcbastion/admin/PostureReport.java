@@ -5,6 +5,7 @@ import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Digests;
 import org.kcbastion.core.SharedSignals;
 import org.kcbastion.sessionlimits.OverdueSessions;
+import org.kcbastion.sessionlimits.RefreshTokenChain;
 import org.kcbastion.sessionlimits.SessionLimitProvider;
 import org.kcbastion.sessionlimits.SessionLimitRefreshTokenProviderFactory;
 import org.keycloak.common.Profile;
@@ -12,7 +13,6 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import org.keycloak.protocol.oidc.refresh.RefreshTokenProvider;
 import org.keycloak.provider.ProviderFactory;
 
 import java.time.Instant;
@@ -109,25 +109,34 @@ final class PostureReport {
     }
 
     /**
-     * Server-wide, shown in every realm: which refresh-token provider Keycloak chose (another one of the same order, as
-     * OID4VCI's with its experimental feature on, can win the tie) and whether a session-limit provider is enabled.
+     * Server-wide, shown in every realm: whether Keycloak asks Bastion's refresh-token provider first
+     * ({@link RefreshTokenChain}) and whether a session-limit provider is enabled.
      */
     private Check sessionLimitProviders() {
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
-        ProviderFactory<RefreshTokenProvider> refresh = factory.getProviderFactory(RefreshTokenProvider.class);
+        RefreshTokenChain chain = RefreshTokenChain.of(factory);
+        if (!chain.bastionEnabled()) {
+            return new Check(SESSION_LIMIT_PROVIDERS, "high", "fail", "Bastion's refresh-token provider ("
+                    + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID + ") is not enabled: a refresh past a session's cap is not "
+                    + "refused, and the tokens it issues are not bound by it",
+                    "Start Keycloak without --spi-refresh-token--provider and without disabling "
+                            + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
+        }
+        List<String> found = new ArrayList<>();
+        List<String> fixes = new ArrayList<>();
+        if (!chain.bastionFirst()) {
+            found.add("Refresh-token provider(s) " + String.join(", ", chain.aheadOrTied()) + " tie with or outrank Bastion's: "
+                    + "Keycloak asks them first, and the refreshes they take skip the session caps");
+            fixes.add("Disable them (--spi-refresh-token--<id>--enabled=false) unless you need them");
+        }
         ProviderFactory<SessionLimitProvider> limits = factory.getProviderFactory(SessionLimitProvider.class);
-        String refreshId = refresh == null ? "none" : refresh.getId();
-        if (!SessionLimitRefreshTokenProviderFactory.PROVIDER_ID.equals(refreshId)) {
-            return new Check(SESSION_LIMIT_PROVIDERS, "high", "fail", "Keycloak refreshes tokens with provider " + refreshId
-                    + ", not Bastion's: a refresh past a session's cap is not refused, and the tokens it issues are not bound by it",
-                    "Start Keycloak with --spi-refresh-token--provider=" + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
-        }
         if (limits == null) {
-            return new Check(SESSION_LIMIT_PROVIDERS, "high", "warn", "No provider of SPI bastion-session-limit is enabled: token "
-                    + "requests keep Bastion's default policy, but no sweeper ends idle sessions past their caps",
-                    "Remove --spi-bastion-session-limit--default--enabled=false; relax caps through the realm's policy instead");
+            found.add("No provider of SPI bastion-session-limit is enabled: token requests keep Bastion's default policy, but no "
+                    + "sweeper ends idle sessions past their caps");
+            fixes.add("Remove --spi-bastion-session-limit--default--enabled=false; relax caps through the realm's policy instead");
         }
-        return pass(SESSION_LIMIT_PROVIDERS, "high", "Refreshes go through Bastion's refresh-token provider; session-limit policy: "
+        if (!found.isEmpty()) return new Check(SESSION_LIMIT_PROVIDERS, "high", "warn", String.join(". ", found), String.join(". ", fixes));
+        return pass(SESSION_LIMIT_PROVIDERS, "high", "Keycloak asks Bastion's refresh-token provider first; session-limit policy: "
                 + limits.getId());
     }
 

@@ -28,6 +28,8 @@ public final class SessionLimitRefreshTokenProviderFactory
      */
     private SessionLimitProvider limits;
     private String limitsProvider = DefaultSessionLimitProviderFactory.PROVIDER_ID;
+    /** Other refresh-token providers Keycloak may ask before this one ({@link RefreshTokenChain}), for the operational info. */
+    private String aheadOrTied = "none";
 
     @Override
     public RefreshTokenProvider create(KeycloakSession session) {
@@ -36,12 +38,13 @@ public final class SessionLimitRefreshTokenProviderFactory
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        var refresh = factory.getProviderFactory(RefreshTokenProvider.class);
-        if (refresh != null && !PROVIDER_ID.equals(refresh.getId())) {
-            // Same order as another provider (OID4VCI's, with its experimental feature on): Keycloak may pick either.
-            LOG.warnf("Bastion: Keycloak chose refresh-token provider %s, not %s: refreshes are not refused past a session's "
-                    + "cap, nor their tokens bound by it. Start Keycloak with --spi-refresh-token--provider=%s.",
-                    refresh.getId(), PROVIDER_ID, PROVIDER_ID);
+        RefreshTokenChain chain = RefreshTokenChain.of(factory);
+        aheadOrTied = chain.aheadOrTied().isEmpty() ? "none" : String.join(", ", chain.aheadOrTied());
+        if (!chain.aheadOrTied().isEmpty()) {
+            // OID4VCI's provider (experimental feature oid4vc-vci) has Bastion's order: Keycloak's tie-break is undefined.
+            LOG.warnf("Bastion: refresh-token provider(s) %s tie with or outrank %s (order %d); Keycloak asks them first, and the "
+                    + "refreshes they take skip the session caps. Disable them (--spi-refresh-token--<id>--enabled=false) "
+                    + "unless you need them.", String.join(", ", chain.aheadOrTied()), PROVIDER_ID, order());
         }
         var chosen = factory.getProviderFactory(SessionLimitProvider.class);
         if (chosen == null) {
@@ -69,7 +72,7 @@ public final class SessionLimitRefreshTokenProviderFactory
 
     @Override
     public Map<String, String> getOperationalInfo() {
-        return OperationalInfo.of(Map.of("order", String.valueOf(order()),
+        return OperationalInfo.of(Map.of("order", String.valueOf(order()), "providers-ahead-or-tied", aheadOrTied,
                 "session-limit-provider", limits == null ? limitsProvider + " (looked up per refresh)" : limitsProvider));
     }
 }

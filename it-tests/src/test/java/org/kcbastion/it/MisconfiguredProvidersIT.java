@@ -20,13 +20,15 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Mission 3 under a configuration slip: the operator disabled the only provider of SPI {@code bastion-session-limit}
- * ({@code --spi-bastion-session-limit--default--enabled=false}). Token requests keep Bastion's default policy (before,
- * every one of them failed with a server error), and the server says so at boot.
+ * Mission 3 under two configuration slips at once: the operator disabled the only provider of SPI
+ * {@code bastion-session-limit} ({@code --spi-bastion-session-limit--default--enabled=false}; before, every token request
+ * failed with a server error), and turned on Keycloak's experimental OID4VCI, whose refresh-token provider has the same
+ * order as Bastion's. Token requests keep Bastion's default policy; the boot log, the operational info and the posture
+ * report name both.
  */
 @Tag("dev-mode-h2")
-@DisplayName("No session-limit provider enabled: the default policy still applies")
-class NoSessionLimitProviderIT {
+@DisplayName("Misconfigured providers: no session-limit provider, a refresh-token provider tied with Bastion's")
+class MisconfiguredProvidersIT {
 
     static DevModeServer server;
     static TestRealm realm;
@@ -34,9 +36,10 @@ class NoSessionLimitProviderIT {
 
     @BeforeAll
     static void start() {
-        server = DevModeServer.start("keycloak-no-session-limit-provider", "--spi-bastion-session-limit--default--enabled=false");
-        realm = TestRealm.createOn(server, "it-no-session-limit-provider");
-        app = realm.createClient("no-provider-app");
+        server = DevModeServer.start("keycloak-misconfigured-providers", "--spi-bastion-session-limit--default--enabled=false",
+                "--features=oid4vc-vci");
+        realm = TestRealm.createOn(server, "it-misconfigured-providers");
+        app = realm.createClient("misconfigured-app");
         realm.setSsoLifetimes(50_000, 20_000);
         realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
     }
@@ -58,24 +61,27 @@ class NoSessionLimitProviderIT {
     class Boot {
 
         @Test
-        @DisplayName("the server warns, and the refresh-token provider's operational info names the fallback")
+        @DisplayName("the server warns of both, and the refresh-token provider's operational info names them")
         void warnsAndReports() {
-            assertThat(server.log()).contains("no provider of SPI bastion-session-limit is enabled");
+            assertThat(server.log()).contains("no provider of SPI bastion-session-limit is enabled")
+                    .contains("refresh-token provider(s) oid4vci (order 10) tie with or outrank bastion-session-limit");
             SpiInfoRepresentation limits = server.admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
             assertThat(limits == null || limits.getProviders().isEmpty()).as("no session-limit provider is enabled").isTrue();
             ProviderRepresentation refresh = server.admin().serverInfo().getInfo().getProviders().get("refresh-token")
                     .getProviders().get("bastion-session-limit");
-            assertThat(refresh.getOperationalInfo()).containsEntry("session-limit-provider",
-                    "none enabled: Bastion's default policy, no sweeper");
+            assertThat(refresh.getOperationalInfo())
+                    .containsEntry("session-limit-provider", "none enabled: Bastion's default policy, no sweeper")
+                    .containsEntry("providers-ahead-or-tied", "oid4vci (order 10)");
         }
 
         @Test
-        @DisplayName("the realm's posture report warns: default policy on token requests, no sweeper")
+        @DisplayName("the realm's posture report warns of both, with a remedy for each")
         void postureWarns() {
             JsonNode check = PostureIT.report(realm).get("session-limit-providers");
             assertThat(check.path("status").asText()).isEqualTo("warn");
-            assertThat(check.path("detail").asText()).contains("no sweeper");
-            assertThat(check.path("remediation").asText()).contains("--spi-bastion-session-limit--default--enabled=false");
+            assertThat(check.path("detail").asText()).contains("oid4vci (order 10) tie with or outrank Bastion's").contains("no sweeper");
+            assertThat(check.path("remediation").asText()).contains("--spi-refresh-token--<id>--enabled=false")
+                    .contains("--spi-bastion-session-limit--default--enabled=false");
         }
     }
 
@@ -86,7 +92,7 @@ class NoSessionLimitProviderIT {
         @Test
         @DisplayName("a sign-in's tokens end at the cap, not at the 20,000 s idle timeout")
         void tokensClamped() {
-            TestRealm.User user = realm.createUser("no-provider-clamped", false);
+            TestRealm.User user = realm.createUser("misconfigured-clamped", false);
             Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             long issued = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
@@ -99,7 +105,7 @@ class NoSessionLimitProviderIT {
         @Test
         @DisplayName("a session that began before the cap was set is refused at its first refresh past it, not answered with 500")
         void refreshPastCapRefused() {
-            TestRealm.User user = realm.createUser("no-provider-refused", false);
+            TestRealm.User user = realm.createUser("misconfigured-refused", false);
             realm.setAttributes(SessionLimitIT.unset("bastion.session.maxSeconds"));
             Oidc.Reply tokens;
             try {
