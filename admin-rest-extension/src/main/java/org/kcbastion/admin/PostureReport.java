@@ -115,27 +115,28 @@ final class PostureReport {
     private Check sessionLimitProviders() {
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         RefreshTokenChain chain = RefreshTokenChain.of(factory);
-        if (!chain.bastionEnabled()) {
-            return new Check(SESSION_LIMIT_PROVIDERS, "high", "fail", "Bastion's refresh-token provider ("
-                    + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID + ") is not enabled: a refresh past a session's cap is not "
-                    + "refused, and the tokens it issues are not bound by it",
-                    "Start Keycloak without --spi-refresh-token--provider and without disabling "
-                            + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
-        }
         List<String> found = new ArrayList<>();
         List<String> fixes = new ArrayList<>();
-        if (!chain.bastionFirst()) {
-            found.add("Refresh-token provider(s) " + String.join(", ", chain.aheadOrTied()) + " tie with or outrank Bastion's: "
-                    + "Keycloak asks them first, and the refreshes they take skip the session caps");
-            fixes.add("Disable them (--spi-refresh-token--<id>--enabled=false) unless you need them");
+        if (!chain.bastionEnabled()) {
+            found.add("Bastion's refresh-token provider (" + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID + ") is not enabled: a "
+                    + "refresh past a session's cap is not refused, and the tokens it issues are not bound by it");
+            fixes.add("Start Keycloak without --spi-refresh-token--provider and without disabling "
+                    + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
+        } else if (!chain.bastionFirst()) {
+            found.add("Refresh-token provider(s) " + String.join(", ", chain.aheadOrTied()) + " " + RefreshTokenChain.CONSEQUENCE);
+            fixes.add(RefreshTokenChain.REMEDY);
         }
         ProviderFactory<SessionLimitProvider> limits = factory.getProviderFactory(SessionLimitProvider.class);
         if (limits == null) {
             found.add("No provider of SPI bastion-session-limit is enabled: token requests keep Bastion's default policy, but no "
                     + "sweeper ends idle sessions past their caps");
-            fixes.add("Remove --spi-bastion-session-limit--default--enabled=false; relax caps through the realm's policy instead");
+            fixes.add("Remove --spi-bastion-session-limit--default--enabled=false (or an unknown --spi-bastion-session-limit--provider); "
+                    + "relax caps through the realm's policy instead");
         }
-        if (!found.isEmpty()) return new Check(SESSION_LIMIT_PROVIDERS, "high", "warn", String.join(". ", found), String.join(". ", fixes));
+        if (!found.isEmpty()) {
+            return new Check(SESSION_LIMIT_PROVIDERS, "high", chain.bastionEnabled() ? "warn" : "fail", String.join(". ", found),
+                    String.join(". ", fixes));
+        }
         return pass(SESSION_LIMIT_PROVIDERS, "high", "Keycloak asks Bastion's refresh-token provider first; session-limit policy: "
                 + limits.getId());
     }

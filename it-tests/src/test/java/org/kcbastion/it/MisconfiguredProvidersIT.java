@@ -64,7 +64,7 @@ class MisconfiguredProvidersIT {
         @DisplayName("the server warns of both, and the refresh-token provider's operational info names them")
         void warnsAndReports() {
             assertThat(server.log()).contains("no provider of SPI bastion-session-limit is enabled")
-                    .contains("refresh-token provider(s) oid4vci (order 10) tie with or outrank bastion-session-limit");
+                    .contains("refresh-token provider(s) oid4vci (order 10) have Bastion's order (10) or a higher one");
             SpiInfoRepresentation limits = server.admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
             assertThat(limits == null || limits.getProviders().isEmpty()).as("no session-limit provider is enabled").isTrue();
             ProviderRepresentation refresh = server.admin().serverInfo().getInfo().getProviders().get("refresh-token")
@@ -79,7 +79,7 @@ class MisconfiguredProvidersIT {
         void postureWarns() {
             JsonNode check = PostureIT.report(realm).get("session-limit-providers");
             assertThat(check.path("status").asText()).isEqualTo("warn");
-            assertThat(check.path("detail").asText()).contains("oid4vci (order 10) tie with or outrank Bastion's").contains("no sweeper");
+            assertThat(check.path("detail").asText()).contains("oid4vci (order 10) have Bastion's order (10)").contains("no sweeper");
             assertThat(check.path("remediation").asText()).contains("--spi-refresh-token--<id>--enabled=false")
                     .contains("--spi-bastion-session-limit--default--enabled=false");
         }

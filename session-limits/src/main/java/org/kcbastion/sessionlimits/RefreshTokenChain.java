@@ -9,11 +9,18 @@ import java.util.List;
 /**
  * Where Bastion's refresh-token provider stands among Keycloak's: for every refresh token it issues or accepts, Keycloak
  * asks the enabled providers in turn, highest {@code order()} first, and the first whose {@code supports} says yes
- * handles it ({@code TokenManager.AccessTokenResponseBuilder#generateRefreshToken}, {@code RefreshTokenGrantType}). A
- * provider that ties with or outranks Bastion's may take refreshes that then skip the session caps; one that is not
- * enabled takes none. Read at boot and by the posture report.
+ * handles it ({@code TokenManager.AccessTokenResponseBuilder#generateRefreshToken}, {@code RefreshTokenGrantType}); ties
+ * keep the order of Keycloak's provider map, which nothing defines. A provider that outranks Bastion's takes the
+ * refreshes it supports, and they skip the session caps; one that ties may do so, or never be asked (Bastion's supports
+ * every token, so the other one then never issues its own). Read at boot and by the posture report.
  */
 public record RefreshTokenChain(boolean bastionEnabled, List<String> aheadOrTied) {
+
+    /** What providers in {@link #aheadOrTied} mean, for the boot log and the posture report. */
+    public static final String CONSEQUENCE = "have Bastion's order (" + SessionLimitRefreshTokenProviderFactory.ORDER
+            + ") or a higher one: Keycloak asks the highest order first and breaks ties in no defined order, so the refreshes "
+            + "they support may skip the session caps, or, on a tie, they may never issue their own tokens";
+    public static final String REMEDY = "Disable them (--spi-refresh-token--<id>--enabled=false) unless you need them";
 
     public static RefreshTokenChain of(KeycloakSessionFactory factory) {
         List<ProviderFactory> enabled = factory.getProviderFactoriesStream(RefreshTokenProvider.class).toList();

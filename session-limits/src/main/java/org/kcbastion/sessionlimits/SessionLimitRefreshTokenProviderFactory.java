@@ -19,6 +19,8 @@ public final class SessionLimitRefreshTokenProviderFactory
         implements RefreshTokenProviderFactory, StatelessFactory<RefreshTokenProvider>, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "bastion-session-limit";
+    /** Above Keycloak's own provider (0); OID4VCI's has 10 too ({@link RefreshTokenChain}). */
+    static final int ORDER = 10;
     private static final Logger LOG = Logger.getLogger(SessionLimitRefreshTokenProviderFactory.class);
 
     /**
@@ -42,16 +44,16 @@ public final class SessionLimitRefreshTokenProviderFactory
         aheadOrTied = chain.aheadOrTied().isEmpty() ? "none" : String.join(", ", chain.aheadOrTied());
         if (!chain.aheadOrTied().isEmpty()) {
             // OID4VCI's provider (experimental feature oid4vc-vci) has Bastion's order: Keycloak's tie-break is undefined.
-            LOG.warnf("Bastion: refresh-token provider(s) %s tie with or outrank %s (order %d); Keycloak asks them first, and the "
-                    + "refreshes they take skip the session caps. Disable them (--spi-refresh-token--<id>--enabled=false) "
-                    + "unless you need them.", String.join(", ", chain.aheadOrTied()), PROVIDER_ID, order());
+            LOG.warnf("Bastion: refresh-token provider(s) %s %s. %s.", String.join(", ", chain.aheadOrTied()),
+                    RefreshTokenChain.CONSEQUENCE, RefreshTokenChain.REMEDY);
         }
         var chosen = factory.getProviderFactory(SessionLimitProvider.class);
         if (chosen == null) {
-            LOG.warnf("Bastion: no provider of SPI %s is enabled; token requests keep Bastion's default session-limit policy, "
-                    + "but no sweeper runs, so an idle session past its cap ends only at its next refresh. To relax the caps, "
-                    + "change the realm's policy; to stop the sweeper, set --spi-%s--default--sweep-interval=0.",
-                    SessionLimitSpi.NAME, SessionLimitSpi.NAME);
+            LOG.warnf("Bastion: no provider of SPI %s is enabled (disabled, or an unknown --spi-%s--provider); token requests "
+                    + "keep Bastion's default session-limit policy, but no sweeper runs, so an idle session past its cap ends "
+                    + "only at its next refresh. Rather than disabling the provider: relax caps in the realm's policy, and stop "
+                    + "the sweeper with --spi-%s--default--sweep-interval=0.", SessionLimitSpi.NAME, SessionLimitSpi.NAME,
+                    SessionLimitSpi.NAME);
             limits = DefaultSessionLimitProvider.WHEN_NONE_ENABLED;
             limitsProvider = "none enabled: Bastion's default policy, no sweeper";
             return;
@@ -62,7 +64,7 @@ public final class SessionLimitRefreshTokenProviderFactory
 
     @Override
     public int order() {
-        return 10;
+        return ORDER;
     }
 
     @Override
