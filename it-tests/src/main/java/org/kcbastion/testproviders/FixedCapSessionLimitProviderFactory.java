@@ -1,11 +1,10 @@
 package org.kcbastion.testproviders;
 
-import org.keycloak.Config;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserSessionModel;
+import org.kcbastion.core.StatelessFactory;
 import org.kcbastion.sessionlimits.SessionDeadline;
 import org.kcbastion.sessionlimits.SessionLimitProvider;
 import org.kcbastion.sessionlimits.SessionLimitProviderFactory;
@@ -16,7 +15,7 @@ import org.kcbastion.sessionlimits.SessionLimitProviderFactory;
  * it began; without the attribute it has no deadline of its own. Order 0 and an id other than {@code default}, so only
  * a server started with {@code --spi-bastion-session-limit--provider=bastion-test-fixed-cap} uses it.
  */
-public final class FixedCapSessionLimitProviderFactory implements SessionLimitProviderFactory {
+public final class FixedCapSessionLimitProviderFactory implements SessionLimitProviderFactory, StatelessFactory<SessionLimitProvider> {
 
     public static final String PROVIDER_ID = "bastion-test-fixed-cap";
     public static final String ATTRIBUTE = "bastion-test.fixedCapSeconds";
@@ -31,18 +30,6 @@ public final class FixedCapSessionLimitProviderFactory implements SessionLimitPr
         String value = realm.getAttribute(ATTRIBUTE);
         long cap = value == null ? NONE : Long.parseLong(value);
         return new SessionDeadline(session.getStarted() + cap, cap, "test-fixed");
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

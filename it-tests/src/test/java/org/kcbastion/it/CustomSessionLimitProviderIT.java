@@ -1,16 +1,17 @@
 package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kcbastion.it.harness.DevModeServer;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.OwnServer;
 import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.testproviders.FixedCapSessionLimitProviderFactory;
 import org.keycloak.representations.info.ProviderRepresentation;
@@ -28,29 +29,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("A custom session-limit provider: Bastion enforces its deadlines")
 class CustomSessionLimitProviderIT {
 
+    @RegisterExtension
+    static final OwnServer OWN = OwnServer.of("keycloak-custom-session-limit-provider", "it-custom-session-limit-provider",
+            "--spi-bastion-session-limit--provider=" + FixedCapSessionLimitProviderFactory.PROVIDER_ID);
     static DevModeServer server;
     static TestRealm realm;
     static TestRealm.Client app;
 
     @BeforeAll
-    static void start() {
-        server = DevModeServer.start("keycloak-custom-session-limit-provider",
-                "--spi-bastion-session-limit--provider=" + FixedCapSessionLimitProviderFactory.PROVIDER_ID);
-        realm = TestRealm.createOn(server, "it-custom-session-limit-provider");
+    static void setUp() {
+        server = OWN.server();
+        realm = OWN.realm();
         app = realm.createClient("custom-policy-app");
         realm.setSsoLifetimes(50_000, 20_000);
     }
 
-    @AfterAll
-    static void stop() {
-        try (DevModeServer stopped = server; TestRealm removed = realm) {
-            // Nothing but the closing: the realm first, then the server, each only when it was made.
-        }
-    }
-
     @AfterEach
-    void resetClock() {
-        realm.setClockOffset(0);
+    void unsetCap() {
         realm.setAttributes(SessionLimitIT.unset(FixedCapSessionLimitProviderFactory.ATTRIBUTE));
     }
 

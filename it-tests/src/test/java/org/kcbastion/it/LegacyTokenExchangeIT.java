@@ -1,15 +1,15 @@
 package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.kcbastion.it.harness.DevModeServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.OwnServer;
 import org.kcbastion.it.harness.TestRealm;
 
 import java.util.Map;
@@ -28,20 +28,13 @@ class LegacyTokenExchangeIT {
     static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
     static final String REFRESH_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:refresh_token";
 
-    static DevModeServer server;
+    @RegisterExtension
+    static final OwnServer OWN = OwnServer.of("keycloak-legacy-token-exchange", "it-legacy-token-exchange", "--features=token-exchange");
     static TestRealm realm;
 
     @BeforeAll
-    static void start() {
-        server = DevModeServer.start("keycloak-legacy-token-exchange", "--features=token-exchange");
-        realm = TestRealm.createOn(server, "it-legacy-token-exchange");
-    }
-
-    @AfterAll
-    static void stop() {
-        try (DevModeServer stopped = server; TestRealm removed = realm) {
-            // Nothing but the closing: the realm first, then the server, each only when it was made.
-        }
+    static void setUp() {
+        realm = OWN.realm();
     }
 
     @Nested

@@ -1,17 +1,18 @@
 package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kcbastion.it.harness.DevModeServer;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.OwnServer;
 import org.kcbastion.it.harness.TestRealm;
+import org.kcbastion.testproviders.FixedCapSessionLimitProviderFactory;
 import org.keycloak.representations.info.ProviderRepresentation;
 import org.keycloak.representations.info.SpiInfoRepresentation;
 
@@ -30,30 +31,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Misconfigured providers: no session-limit provider, a refresh-token provider tied with Bastion's")
 class MisconfiguredProvidersIT {
 
+    @RegisterExtension
+    static final OwnServer OWN = OwnServer.of("keycloak-misconfigured-providers", "it-misconfigured-providers",
+            "--spi-bastion-session-limit--default--enabled=false", "--features=oid4vc-vci",
+            // The test providers' own session-limit policy would otherwise be the one left.
+            "--spi-bastion-session-limit--" + FixedCapSessionLimitProviderFactory.PROVIDER_ID + "--enabled=false");
     static DevModeServer server;
     static TestRealm realm;
     static TestRealm.Client app;
 
     @BeforeAll
-    static void start() {
-        server = DevModeServer.start("keycloak-misconfigured-providers", "--spi-bastion-session-limit--default--enabled=false",
-                "--features=oid4vc-vci");
-        realm = TestRealm.createOn(server, "it-misconfigured-providers");
+    static void setUp() {
+        server = OWN.server();
+        realm = OWN.realm();
         app = realm.createClient("misconfigured-app");
         realm.setSsoLifetimes(50_000, 20_000);
         realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
-    }
-
-    @AfterAll
-    static void stop() {
-        try (DevModeServer stopped = server; TestRealm removed = realm) {
-            // Nothing but the closing: the realm first, then the server, each only when it was made.
-        }
-    }
-
-    @AfterEach
-    void resetClock() {
-        realm.setClockOffset(0);
     }
 
     @Nested

@@ -1,13 +1,13 @@
 package org.kcbastion.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kcbastion.it.harness.Oidc;
+import org.kcbastion.it.harness.OwnServer;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
 import org.kcbastion.it.harness.DevModeServer;
@@ -27,29 +27,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class VolatileSessionsIT {
 
     static final Duration SWEEP = Duration.ofSeconds(30);
+    @RegisterExtension
+    static final OwnServer OWN = OwnServer.of("keycloak-volatile-sessions", "it-volatile-sessions",
+            "--features-disabled=persistent-user-sessions", "--log-level=INFO,org.kcbastion.sessionlimits:debug");
     static DevModeServer server;
     static TestRealm realm;
     static TestRealm.Client app;
 
     @BeforeAll
-    static void start() {
-        server = DevModeServer.start("keycloak-volatile-sessions", "--features-disabled=persistent-user-sessions",
-                "--log-level=INFO,org.kcbastion.sessionlimits:debug");
-        realm = TestRealm.createOn(server, "it-volatile-sessions");
+    static void setUp() {
+        server = OWN.server();
+        realm = OWN.realm();
         app = realm.createClient("volatile-app");
         realm.setSsoLifetimes(50_000, 20_000);
-    }
-
-    @AfterAll
-    static void stop() {
-        try (DevModeServer stopped = server; TestRealm removed = realm) {
-            // Nothing but the closing: the realm first, then the server, each only when it was made.
-        }
-    }
-
-    @AfterEach
-    void resetClock() {
-        realm.setClockOffset(0);
     }
 
     @Nested

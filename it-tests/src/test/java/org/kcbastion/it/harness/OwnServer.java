@@ -1,0 +1,63 @@
+package org.kcbastion.it.harness;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A test class's own {@link DevModeServer} with one realm on it, for options the shared server must not have. Register
+ * it as a static {@code @RegisterExtension} field: the server and realm exist before the class's {@code @BeforeAll}
+ * methods run, the realm's clock is set back after each test, and the realm, then the server, are closed after the
+ * class (each only when it was made).
+ */
+public final class OwnServer implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+
+    private final String serverName;
+    private final String realmName;
+    private final String[] options;
+    private DevModeServer server;
+    private TestRealm realm;
+    /** The class that registered it: JUnit calls the class callbacks again for each {@code @Nested} class. */
+    private Class<?> owner;
+
+    private OwnServer(String serverName, String realmName, String[] options) {
+        this.serverName = serverName;
+        this.realmName = realmName;
+        this.options = options.clone();
+    }
+
+    /** {@code options}: further {@code kc.sh start-dev} options, as {@link DevModeServer#start} takes them. */
+    public static OwnServer of(String serverName, String realmName, String... options) {
+        return new OwnServer(serverName, realmName, options);
+    }
+
+    public DevModeServer server() {
+        return server;
+    }
+
+    public TestRealm realm() {
+        return realm;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (owner != null) return;
+        owner = context.getRequiredTestClass();
+        server = DevModeServer.start(serverName, options);
+        realm = TestRealm.createOn(server, realmName);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (realm != null) realm.setClockOffset(0);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (context.getRequiredTestClass() != owner) return;
+        try (DevModeServer stopped = server; TestRealm removed = realm) {
+            // Nothing but the closing: the realm first, then the server, each only when it was made.
+        }
+    }
+}
