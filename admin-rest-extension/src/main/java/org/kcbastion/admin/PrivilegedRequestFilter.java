@@ -3,11 +3,8 @@ package org.kcbastion.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.ResourceInfo;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.ApiError;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Ids;
@@ -35,28 +32,31 @@ import java.util.function.Predicate;
  * Keycloak routed the request to (not the path), so every spelling that reaches an endpoint is judged alike. A request
  * the catalogue (or {@code bastion.stepUp.scope=all-writes}) makes privileged passes {@link PrivilegedActionGuard}:
  * Keycloak's permission, then a fresh step-up in the admin's own session; a request carrying an invalid policy value
- * is refused with 400 {@code invalid_policy}. Either way nothing is changed. Reads leave at once; writes the catalogue
- * does not name leave after one map lookup and, under {@code privileged}, one cached realm read.
+ * is refused with 400 {@code invalid_policy}. Either way nothing is changed. One instance per resource method,
+ * bound by {@link PrivilegedRequestBinding} to every method that may serve a write, so OIDC's token requests never
+ * reach it. Writes the catalogue does not name leave after one map lookup and, under {@code privileged}, one cached
+ * realm read.
  */
-@Provider
-public final class PrivilegedRequestFilter implements ContainerRequestFilter {
+final class PrivilegedRequestFilter implements ContainerRequestFilter {
 
     /** A realm representation is rarely over a few hundred KiB; one this large is refused rather than let through unread. */
     static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-    @Context
-    ResourceInfo resourceInfo;
+    private final Class<?> resourceClass;
+    private final Method routed;
+
+    /** The filter of the resource method Keycloak routes to: {@code resourceClass}'s {@code routed}. */
+    PrivilegedRequestFilter(Class<?> resourceClass, Method routed) {
+        this.resourceClass = resourceClass;
+        this.routed = routed;
+    }
 
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
         String method = request.getMethod();
         if ("GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method)) return;
-        // Token requests are POSTs too, and the bulk of a server's traffic: they leave on a string test, before the
-        // routed method and the path segments are looked up (JFR under refresh load: 0.6% of samples otherwise).
         if (!request.getUriInfo().getPath().contains("admin/realms")) return;
-        Method routed = resourceInfo == null ? null : resourceInfo.getResourceMethod();
-        if (routed == null) return;
-        if (AdminCatalogue.isImpersonation(resourceInfo.getResourceClass(), routed.getName())) {
+        if (AdminCatalogue.isImpersonation(resourceClass, routed.getName())) {
             // Self-guarded: the impersonation flow's own checks (reason, rate limits, protected roles, step-up).
             if ("POST".equals(method)) ImpersonationGate.judge(request);
             return;
@@ -64,7 +64,7 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
         List<String> segments = segments(request);
         // admin/realms[/{realm}/...]: every other path (token endpoint, login pages, account) leaves here.
         if (segments.size() < 2 || !"admin".equals(segments.get(0)) || !"realms".equals(segments.get(1))) return;
-        Optional<AdminCatalogue.Entry> entry = AdminCatalogue.find(resourceInfo.getResourceClass(), routed.getName());
+        Optional<AdminCatalogue.Entry> entry = AdminCatalogue.find(resourceClass, routed.getName());
         AdminCatalogue.Rule rule = entry.map(AdminCatalogue.Entry::rule).orElse(null);
         if (rule == AdminCatalogue.Rule.CONTAINMENT || rule == AdminCatalogue.Rule.SELF_GUARDED) return;
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
@@ -180,7 +180,6 @@ public final class PrivilegedRequestFilter implements ContainerRequestFilter {
         return b.build();
     }
 
-    /** The decoded, non-empty path segments: {@code users/x/} and {@code users/x} give the same list. */
     /** The request path's non-empty segments: {@code //} and a trailing slash name the same endpoint. */
     static List<String> segments(ContainerRequestContext request) {
         List<String> out = new ArrayList<>();

@@ -5,7 +5,6 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
-import jakarta.ws.rs.ext.Provider;
 import org.kcbastion.core.RequestBodies;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -28,15 +27,15 @@ import java.util.Optional;
  * <li>{@code PUT users/{id}/disable-credential-types}: Keycloak emits no admin event at all, so a successful response
  * revokes here, still inside the request's transaction.</li>
  * </ul>
- * Bodies it cannot parse are left to Keycloak, which answers 400; nothing is revoked then.
+ * Bodies it cannot parse are left to Keycloak, which answers 400; nothing is revoked then. Bound by {@link
+ * CredentialChangeBinding} to the resource methods that may serve a PUT: other requests never reach it.
  */
-@Provider
-public final class CredentialChangeFilter implements ContainerRequestFilter, ContainerResponseFilter {
+final class CredentialChangeFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
         String method = request.getMethod();
-        // Both credential changes are PUTs; every token request and page load leaves here.
+        // Both credential changes are PUTs; a method whose annotations do not say what it serves is bound too.
         if (!"PUT".equals(method)) return;
         String path = request.getUriInfo().getPath();
         Optional<String[]> update = CredentialChange.userUpdateRequest(method, path);

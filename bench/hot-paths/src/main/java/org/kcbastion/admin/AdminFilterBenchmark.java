@@ -1,7 +1,6 @@
 package org.kcbastion.admin;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.core.UriInfo;
 import org.keycloak.models.KeycloakSession;
@@ -47,15 +46,14 @@ public class AdminFilterBenchmark {
     @Setup
     public void setUp() throws Exception {
         Method routed = GroupResource.class.getMethod("updateGroup");
-        filter = new PrivilegedRequestFilter();
-        filter.resourceInfo = proxy(ResourceInfo.class, (m, a) -> switch (m.getName()) {
-            case "getResourceMethod" -> routed;
-            case "getResourceClass" -> GroupResource.class;
-            default -> null;
-        });
+        filter = new PrivilegedRequestFilter(GroupResource.class, routed);
         List<PathSegment> segments = List.of(segment("admin"), segment("realms"), segment("demo"), segment("groups"),
                 segment("5f0c2a8e-7d1b-4c3a-9e6f-1a2b3c4d5e6f"));
-        UriInfo uri = proxy(UriInfo.class, (m, a) -> m.getName().equals("getPathSegments") ? segments : null);
+        UriInfo uri = proxy(UriInfo.class, (m, a) -> switch (m.getName()) {
+            case "getPathSegments" -> segments;
+            case "getPath" -> "/admin/realms/demo/groups/5f0c2a8e-7d1b-4c3a-9e6f-1a2b3c4d5e6f";
+            default -> null;
+        });
         request = proxy(ContainerRequestContext.class, (m, a) -> switch (m.getName()) {
             case "getMethod" -> "PUT";
             case "getUriInfo" -> uri;
