@@ -123,15 +123,13 @@ final class PostureReport {
             fixes.add("Start Keycloak without --spi-refresh-token--provider and without disabling "
                     + SessionLimitRefreshTokenProviderFactory.PROVIDER_ID);
         } else if (!chain.bastionFirst()) {
-            found.add("Refresh-token provider(s) " + String.join(", ", chain.aheadOrTied()) + " " + RefreshTokenChain.CONSEQUENCE);
+            found.add("Refresh-token provider(s) " + chain.describe() + " " + RefreshTokenChain.CONSEQUENCE);
             fixes.add(RefreshTokenChain.REMEDY);
         }
         ProviderFactory<SessionLimitProvider> limits = factory.getProviderFactory(SessionLimitProvider.class);
         if (limits == null) {
-            found.add("No provider of SPI bastion-session-limit is enabled: token requests keep Bastion's default policy, but no "
-                    + "sweeper ends idle sessions past their caps");
-            fixes.add("Remove --spi-bastion-session-limit--default--enabled=false (or an unknown --spi-bastion-session-limit--provider); "
-                    + "relax caps through the realm's policy instead");
+            found.add(RefreshTokenChain.NO_SESSION_LIMIT_PROVIDER);
+            fixes.add(RefreshTokenChain.NO_SESSION_LIMIT_PROVIDER_REMEDY);
         }
         if (!found.isEmpty()) {
             return new Check(SESSION_LIMIT_PROVIDERS, "high", chain.bastionEnabled() ? "warn" : "fail", String.join(". ", found),

@@ -56,7 +56,7 @@ class MisconfiguredProvidersIT {
         @Test
         @DisplayName("the server warns of both, and the refresh-token provider's operational info names them")
         void warnsAndReports() {
-            assertThat(server.log()).contains("no provider of SPI bastion-session-limit is enabled")
+            assertThat(server.log()).contains("Bastion: No provider of SPI bastion-session-limit is enabled")
                     .contains("refresh-token provider(s) oid4vci (order 10) have Bastion's order (10) or a higher one");
             SpiInfoRepresentation limits = server.admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
             assertThat(limits == null || limits.getProviders().isEmpty()).as("no session-limit provider is enabled").isTrue();

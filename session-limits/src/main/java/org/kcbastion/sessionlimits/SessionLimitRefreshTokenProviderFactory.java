@@ -41,19 +41,15 @@ public final class SessionLimitRefreshTokenProviderFactory
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         RefreshTokenChain chain = RefreshTokenChain.of(factory);
-        aheadOrTied = chain.aheadOrTied().isEmpty() ? "none" : String.join(", ", chain.aheadOrTied());
+        aheadOrTied = chain.describe();
         if (!chain.aheadOrTied().isEmpty()) {
             // OID4VCI's provider (experimental feature oid4vc-vci) has Bastion's order: Keycloak's tie-break is undefined.
-            LOG.warnf("Bastion: refresh-token provider(s) %s %s. %s.", String.join(", ", chain.aheadOrTied()),
-                    RefreshTokenChain.CONSEQUENCE, RefreshTokenChain.REMEDY);
+            LOG.warnf("Bastion: refresh-token provider(s) %s %s. %s.", aheadOrTied, RefreshTokenChain.CONSEQUENCE,
+                    RefreshTokenChain.REMEDY);
         }
         var chosen = factory.getProviderFactory(SessionLimitProvider.class);
         if (chosen == null) {
-            LOG.warnf("Bastion: no provider of SPI %s is enabled (disabled, or an unknown --spi-%s--provider); token requests "
-                    + "keep Bastion's default session-limit policy, but no sweeper runs, so an idle session past its cap ends "
-                    + "only at its next refresh. Rather than disabling the provider: relax caps in the realm's policy, and stop "
-                    + "the sweeper with --spi-%s--default--sweep-interval=0.", SessionLimitSpi.NAME, SessionLimitSpi.NAME,
-                    SessionLimitSpi.NAME);
+            LOG.warnf("Bastion: %s. %s.", RefreshTokenChain.NO_SESSION_LIMIT_PROVIDER, RefreshTokenChain.NO_SESSION_LIMIT_PROVIDER_REMEDY);
             limits = DefaultSessionLimitProvider.WHEN_NONE_ENABLED;
             limitsProvider = "none enabled: Bastion's default policy, no sweeper";
             return;
