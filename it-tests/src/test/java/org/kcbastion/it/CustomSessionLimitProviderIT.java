@@ -2,13 +2,11 @@ package org.kcbastion.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.kcbastion.it.harness.DevModeServer;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.OwnServer;
@@ -31,22 +29,12 @@ class CustomSessionLimitProviderIT {
 
     @RegisterExtension
     static final OwnServer OWN = OwnServer.of("keycloak-custom-session-limit-provider", "it-custom-session-limit-provider",
-            "--spi-bastion-session-limit--provider=" + FixedCapSessionLimitProviderFactory.PROVIDER_ID);
-    static DevModeServer server;
-    static TestRealm realm;
-    static TestRealm.Client app;
+            "--spi-bastion-session-limit--provider=" + FixedCapSessionLimitProviderFactory.PROVIDER_ID).withApp("custom-policy-app");
 
-    @BeforeAll
-    static void setUp() {
-        server = OWN.server();
-        realm = OWN.realm();
-        app = realm.createClient("custom-policy-app");
-        realm.setSsoLifetimes(50_000, 20_000);
-    }
 
     @AfterEach
     void unsetCap() {
-        realm.setAttributes(SessionLimitIT.unset(FixedCapSessionLimitProviderFactory.ATTRIBUTE));
+        OWN.realm().setAttributes(SessionLimitIT.unset(FixedCapSessionLimitProviderFactory.ATTRIBUTE));
     }
 
     @Nested
@@ -56,11 +44,11 @@ class CustomSessionLimitProviderIT {
         @Test
         @DisplayName("the refresh-token provider's operational info and the posture report name it")
         void reported() {
-            ProviderRepresentation refresh = server.admin().serverInfo().getInfo().getProviders().get("refresh-token")
+            ProviderRepresentation refresh = OWN.server().admin().serverInfo().getInfo().getProviders().get("refresh-token")
                     .getProviders().get("bastion-session-limit");
             assertThat(refresh.getOperationalInfo()).containsEntry("session-limit-provider",
                     FixedCapSessionLimitProviderFactory.PROVIDER_ID + " (looked up per refresh)");
-            JsonNode check = PostureIT.report(realm).get("session-limit-providers");
+            JsonNode check = PostureIT.report(OWN.realm()).get("session-limit-providers");
             assertThat(check.path("status").asText()).isEqualTo("pass");
             assertThat(check.path("detail").asText()).endsWith("session-limit policy: " + FixedCapSessionLimitProviderFactory.PROVIDER_ID);
         }
@@ -73,13 +61,14 @@ class CustomSessionLimitProviderIT {
         @Test
         @DisplayName("binds the tokens of a sign-in and of a refresh")
         void tokensClamped() {
-            realm.setAttributes(Map.of(FixedCapSessionLimitProviderFactory.ATTRIBUTE, "120"));
-            TestRealm.User user = realm.createUser("custom-clamped", false);
-            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            OWN.realm().setAttributes(Map.of(FixedCapSessionLimitProviderFactory.ATTRIBUTE, "120"));
+            TestRealm.User user = OWN.realm().createUser("custom-clamped", false);
+            Oidc.Reply tokens = OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), user.username(),
+                    user.password());
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             long issued = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
             assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong() - issued).isLessThanOrEqualTo(121);
-            Oidc.Reply refreshed = SessionLimitIT.refreshAt(realm, app, tokens, 60);
+            Oidc.Reply refreshed = SessionLimitIT.refreshAt(OWN.realm(), OWN.app(), tokens, 60);
             assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
             assertThat(Jwt.claims(refreshed.text("access_token")).path("exp").asLong()).isLessThanOrEqualTo(issued + 121);
             assertThat(Jwt.claims(refreshed.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(issued + 121);
@@ -88,13 +77,14 @@ class CustomSessionLimitProviderIT {
         @Test
         @DisplayName("refuses the first refresh past it of a session that began before it was set, with its source in the audit")
         void refreshPastDeadlineRefused() {
-            TestRealm.User user = realm.createUser("custom-refused", false);
-            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            TestRealm.User user = OWN.realm().createUser("custom-refused", false);
+            Oidc.Reply tokens = OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), user.username(),
+                    user.password());
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
-            realm.setAttributes(Map.of(FixedCapSessionLimitProviderFactory.ATTRIBUTE, "120"));
-            realm.setClockOffset(121);
-            Oidc.Reply refused = realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
-            JsonNode audit = SessionLimitIT.assertLimitReached(server, refused, user);
+            OWN.realm().setAttributes(Map.of(FixedCapSessionLimitProviderFactory.ATTRIBUTE, "120"));
+            OWN.realm().setClockOffset(121);
+            Oidc.Reply refused = OWN.realm().oidc().refresh(OWN.app().clientId(), OWN.app().secret(), tokens.text("refresh_token"));
+            JsonNode audit = SessionLimitIT.assertLimitReached(OWN.server(), refused, user);
             assertThat(audit.path("cap_source").asText()).isEqualTo("test-fixed");
             assertThat(audit.path("enforced_by").asText()).isEqualTo("refresh");
         }

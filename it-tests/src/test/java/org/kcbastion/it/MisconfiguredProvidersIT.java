@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.kcbastion.it.harness.DevModeServer;
 import org.kcbastion.it.harness.Jwt;
 import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.OwnServer;
@@ -35,18 +34,12 @@ class MisconfiguredProvidersIT {
     static final OwnServer OWN = OwnServer.of("keycloak-misconfigured-providers", "it-misconfigured-providers",
             "--spi-bastion-session-limit--default--enabled=false", "--features=oid4vc-vci",
             // The test providers' own session-limit policy would otherwise be the one left.
-            "--spi-bastion-session-limit--" + FixedCapSessionLimitProviderFactory.PROVIDER_ID + "--enabled=false");
-    static DevModeServer server;
-    static TestRealm realm;
-    static TestRealm.Client app;
+            "--spi-bastion-session-limit--" + FixedCapSessionLimitProviderFactory.PROVIDER_ID + "--enabled=false")
+                    .withApp("misconfigured-app");
 
     @BeforeAll
     static void setUp() {
-        server = OWN.server();
-        realm = OWN.realm();
-        app = realm.createClient("misconfigured-app");
-        realm.setSsoLifetimes(50_000, 20_000);
-        realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+        OWN.realm().setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
     }
 
     @Nested
@@ -56,11 +49,11 @@ class MisconfiguredProvidersIT {
         @Test
         @DisplayName("the server warns of both, and the refresh-token provider's operational info names them")
         void warnsAndReports() {
-            assertThat(server.log()).contains("Bastion: No provider of SPI bastion-session-limit is enabled")
+            assertThat(OWN.server().log()).contains("Bastion: No provider of SPI bastion-session-limit is enabled")
                     .contains("refresh-token provider(s) oid4vci (order 10) have Bastion's order (10) or a higher one");
-            SpiInfoRepresentation limits = server.admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
+            SpiInfoRepresentation limits = OWN.server().admin().serverInfo().getInfo().getProviders().get("bastion-session-limit");
             assertThat(limits == null || limits.getProviders().isEmpty()).as("no session-limit provider is enabled").isTrue();
-            ProviderRepresentation refresh = server.admin().serverInfo().getInfo().getProviders().get("refresh-token")
+            ProviderRepresentation refresh = OWN.server().admin().serverInfo().getInfo().getProviders().get("refresh-token")
                     .getProviders().get("bastion-session-limit");
             assertThat(refresh.getOperationalInfo())
                     .containsEntry("session-limit-provider", "none enabled: Bastion's default policy, no sweeper")
@@ -70,7 +63,7 @@ class MisconfiguredProvidersIT {
         @Test
         @DisplayName("the realm's posture report warns of both, with a remedy for each")
         void postureWarns() {
-            JsonNode check = PostureIT.report(realm).get("session-limit-providers");
+            JsonNode check = PostureIT.report(OWN.realm()).get("session-limit-providers");
             assertThat(check.path("status").asText()).isEqualTo("warn");
             assertThat(check.path("detail").asText()).contains("oid4vci (order 10) have Bastion's order (10)").contains("no sweeper");
             assertThat(check.path("remediation").asText()).contains("--spi-refresh-token--<id>--enabled=false")
@@ -85,12 +78,13 @@ class MisconfiguredProvidersIT {
         @Test
         @DisplayName("a sign-in's tokens end at the cap, not at the 20,000 s idle timeout")
         void tokensClamped() {
-            TestRealm.User user = realm.createUser("misconfigured-clamped", false);
-            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            TestRealm.User user = OWN.realm().createUser("misconfigured-clamped", false);
+            Oidc.Reply tokens = OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), user.username(),
+                    user.password());
             assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             long issued = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
             assertThat(Jwt.claims(tokens.text("refresh_token")).path("exp").asLong() - issued).isLessThanOrEqualTo(3601);
-            Oidc.Reply refreshed = SessionLimitIT.refreshAt(realm, app, tokens, 1800);
+            Oidc.Reply refreshed = SessionLimitIT.refreshAt(OWN.realm(), OWN.app(), tokens, 1800);
             assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
             assertThat(Jwt.claims(refreshed.text("refresh_token")).path("exp").asLong()).isLessThanOrEqualTo(issued + 3601);
         }
@@ -98,18 +92,18 @@ class MisconfiguredProvidersIT {
         @Test
         @DisplayName("a session that began before the cap was set is refused at its first refresh past it, not answered with 500")
         void refreshPastCapRefused() {
-            TestRealm.User user = realm.createUser("misconfigured-refused", false);
-            realm.setAttributes(SessionLimitIT.unset("bastion.session.maxSeconds"));
+            TestRealm.User user = OWN.realm().createUser("misconfigured-refused", false);
+            OWN.realm().setAttributes(SessionLimitIT.unset("bastion.session.maxSeconds"));
             Oidc.Reply tokens;
             try {
-                tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+                tokens = OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), user.username(), user.password());
                 assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
             } finally {
-                realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+                OWN.realm().setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
             }
-            realm.setClockOffset(3601);
-            Oidc.Reply refused = realm.oidc().refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
-            assertThat(SessionLimitIT.assertLimitReached(server, refused, user).path("enforced_by").asText()).isEqualTo("refresh");
+            OWN.realm().setClockOffset(3601);
+            Oidc.Reply refused = OWN.realm().oidc().refresh(OWN.app().clientId(), OWN.app().secret(), tokens.text("refresh_token"));
+            assertThat(SessionLimitIT.assertLimitReached(OWN.server(), refused, user).path("enforced_by").asText()).isEqualTo("refresh");
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.kcbastion.it;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
@@ -10,7 +9,6 @@ import org.kcbastion.it.harness.Oidc;
 import org.kcbastion.it.harness.OwnServer;
 import org.kcbastion.it.harness.Poll;
 import org.kcbastion.it.harness.TestRealm;
-import org.kcbastion.it.harness.DevModeServer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,18 +27,8 @@ class VolatileSessionsIT {
     static final Duration SWEEP = Duration.ofSeconds(30);
     @RegisterExtension
     static final OwnServer OWN = OwnServer.of("keycloak-volatile-sessions", "it-volatile-sessions",
-            "--features-disabled=persistent-user-sessions", "--log-level=INFO,org.kcbastion.sessionlimits:debug");
-    static DevModeServer server;
-    static TestRealm realm;
-    static TestRealm.Client app;
+            "--features-disabled=persistent-user-sessions", "--log-level=INFO,org.kcbastion.sessionlimits:debug").withApp("volatile-app");
 
-    @BeforeAll
-    static void setUp() {
-        server = OWN.server();
-        realm = OWN.realm();
-        app = realm.createClient("volatile-app");
-        realm.setSsoLifetimes(50_000, 20_000);
-    }
 
     @Nested
     @DisplayName("Sweeper")
@@ -49,47 +37,49 @@ class VolatileSessionsIT {
         @Test
         @DisplayName("the server runs with persistent user sessions off, and its sweeps do not fail")
         void sessionsAreVolatile() {
-            assertThat(server.admin().serverInfo().getInfo().getFeatures())
+            assertThat(OWN.server().admin().serverInfo().getInfo().getFeatures())
                     .filteredOn(f -> f.getName().equals("PERSISTENT_USER_SESSIONS"))
                     .singleElement().satisfies(f -> assertThat(f.isEnabled()).isFalse());
-            Poll.untilTrue("a sweep has run", SWEEP, () -> server.log().contains("Bastion session-limit sweep: read"));
-            assertThat(server.log()).doesNotContain("Bastion session-limit sweep failed");
+            Poll.untilTrue("a sweep has run", SWEEP, () -> OWN.server().log().contains("Bastion session-limit sweep: read"));
+            assertThat(OWN.server().log()).doesNotContain("Bastion session-limit sweep failed");
         }
 
         @Test
         @DisplayName("an idle online session past the realm cap, lowered after it began, is ended within one interval")
         void onlineSessionSwept() {
-            TestRealm.User user = realm.createUser("volatile-online", false);
-            TestRealm.User young = realm.createUser("volatile-young", false);
-            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            TestRealm.User user = OWN.realm().createUser("volatile-online", false);
+            TestRealm.User young = OWN.realm().createUser("volatile-young", false);
+            Oidc.Reply tokens = OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), user.username(),
+                    user.password());
             assertThat(tokens.status()).isEqualTo(200);
-            realm.setClockOffset(3601);
-            assertThat(realm.oidc().passwordGrant(app.clientId(), app.secret(), young.username(), young.password()).status())
+            OWN.realm().setClockOffset(3601);
+            assertThat(OWN.realm().oidc().passwordGrant(OWN.app().clientId(), OWN.app().secret(), young.username(),
+                    young.password()).status())
                     .isEqualTo(200);
-            realm.setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
+            OWN.realm().setAttributes(Map.of("bastion.session.maxSeconds", "3600"));
             try {
                 Poll.untilTrue("the sweeper ends the online session", SWEEP,
-                        () -> realm.admin().users().get(user.id()).getUserSessions().isEmpty());
-                assertThat(realm.oidc().introspect(app.clientId(), app.secret(), tokens.text("refresh_token")).json()
+                        () -> OWN.realm().admin().users().get(user.id()).getUserSessions().isEmpty());
+                assertThat(OWN.realm().oidc().introspect(OWN.app().clientId(), OWN.app().secret(), tokens.text("refresh_token")).json()
                         .path("active").asBoolean()).isFalse();
-                assertThat(realm.admin().users().get(young.id()).getUserSessions()).as("a younger session stays").hasSize(1);
+                assertThat(OWN.realm().admin().users().get(young.id()).getUserSessions()).as("a younger session stays").hasSize(1);
             } finally {
                 Map<String, String> unset = new HashMap<>();
                 unset.put("bastion.session.maxSeconds", null);
-                realm.setAttributes(unset);
+                OWN.realm().setAttributes(unset);
             }
         }
 
         @Test
         @DisplayName("an idle offline session past the offline cap is ended within one interval")
         void offlineSessionSwept() {
-            realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
+            OWN.realm().setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));
             try {
-                SessionLimitIT.offlineSessionSweptPastCap(realm, app, "volatile-offline", SWEEP);
+                SessionLimitIT.offlineSessionSweptPastCap(OWN.realm(), OWN.app(), "volatile-offline", SWEEP);
             } finally {
                 Map<String, String> unset = new HashMap<>();
                 unset.put("bastion.session.offlineMaxSeconds", null);
-                realm.setAttributes(unset);
+                OWN.realm().setAttributes(unset);
             }
         }
     }

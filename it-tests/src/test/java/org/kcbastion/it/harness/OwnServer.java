@@ -16,20 +16,31 @@ public final class OwnServer implements BeforeAllCallback, AfterEachCallback, Af
     private final String serverName;
     private final String realmName;
     private final String[] options;
+    private final String appClientId;
     private DevModeServer server;
     private TestRealm realm;
+    private TestRealm.Client app;
     /** The class that registered it: JUnit calls the class callbacks again for each {@code @Nested} class. */
     private Class<?> owner;
 
-    private OwnServer(String serverName, String realmName, String[] options) {
+    private OwnServer(String serverName, String realmName, String appClientId, String[] options) {
         this.serverName = serverName;
         this.realmName = realmName;
+        this.appClientId = appClientId;
         this.options = options.clone();
     }
 
     /** {@code options}: further {@code kc.sh start-dev} options, as {@link DevModeServer#start} takes them. */
     public static OwnServer of(String serverName, String realmName, String... options) {
-        return new OwnServer(serverName, realmName, options);
+        return new OwnServer(serverName, realmName, null, options);
+    }
+
+    /**
+     * With a confidential client {@code clientId} in the realm ({@link #app()}), and SSO lifetimes (idle 20,000 s, max
+     * 50,000 s) long enough that the caps under test end the sessions before Keycloak does.
+     */
+    public OwnServer withApp(String clientId) {
+        return new OwnServer(serverName, realmName, clientId, options);
     }
 
     public DevModeServer server() {
@@ -40,12 +51,21 @@ public final class OwnServer implements BeforeAllCallback, AfterEachCallback, Af
         return realm;
     }
 
+    /** The client {@link #withApp} asked for; null without it. */
+    public TestRealm.Client app() {
+        return app;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         if (owner != null) return;
         owner = context.getRequiredTestClass();
         server = DevModeServer.start(serverName, options);
         realm = TestRealm.createOn(server, realmName);
+        if (appClientId != null) {
+            app = realm.createClient(appClientId);
+            realm.setSsoLifetimes(50_000, 20_000);
+        }
     }
 
     @Override
