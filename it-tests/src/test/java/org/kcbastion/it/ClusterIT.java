@@ -270,6 +270,39 @@ class ClusterIT {
                 realm.setAttributes(reset);
             }
         }
+
+        @Test
+        @DisplayName("a cap put on a held role through node a applies at the next refresh on node b (issue 18: both nodes "
+                + "drop their cached role caps with the write)")
+        void roleCapWrittenOnOneNodeAppliesOnTheOther() {
+            var adminA = cluster.a().admin().realm(realm.name());
+            org.keycloak.representations.idm.RoleRepresentation role = new org.keycloak.representations.idm.RoleRepresentation();
+            role.setName("cluster-shift");
+            adminA.roles().create(role);
+            role = adminA.roles().get("cluster-shift").toRepresentation();
+            TestRealm.User user = realm.createUser("cluster-shift-holder", false);
+            adminA.users().get(user.id()).roles().realmLevel().add(List.of(role));
+            TestRealm.Client app = realm.createClient("cluster-shift-app");
+            Oidc onB = realm.oidcAt(cluster.b(), realm.name());
+            Oidc.Reply tokens = onB.passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+            long started = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
+            Oidc.Reply before = onB.refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
+            assertThat(before.status()).as(before.body()).isEqualTo(200);
+            assertThat(Jwt.claims(before.text("refresh_token")).path("exp").asLong()).as("no cap yet: node b has read the realm's caps")
+                    .isGreaterThan(started + 900);
+
+            role.setAttributes(Map.of("bastion.session.maxSeconds", List.of("900")));
+            adminA.roles().get("cluster-shift").update(role);
+            // Within seconds, well inside the index's 60 s re-read: only the invalidation can make node b see the cap.
+            AtomicLong exp = new AtomicLong();
+            Poll.untilTrue("node b's next refresh ends at the new role cap", Duration.ofSeconds(10), () -> {
+                Oidc.Reply r = onB.refresh(app.clientId(), app.secret(), tokens.text("refresh_token"));
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                exp.set(Jwt.claims(r.text("refresh_token")).path("exp").asLong());
+                return exp.get() <= started + 900;
+            });
+        }
     }
 
     /** User ids of the running impersonations, as {@code node} lists them. */

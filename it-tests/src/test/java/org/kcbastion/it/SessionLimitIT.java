@@ -352,6 +352,72 @@ class SessionLimitIT {
                     .path("cap_source").asText()).isEqualTo("role:night-shift");
         }
 
+        /**
+         * A user in session, refreshed once at +600 s (so the server has read the realm's role caps), then {@code change}
+         * at the same clock: the refresh at +610 s must already end at {@code cap}. Well inside the 60 s after which the
+         * server reads the caps again anyway, so only the write's own invalidation of the cached caps can make it pass.
+         */
+        void capAppliesAtOnce(TestRealm realm, String username, int cap, java.util.function.Consumer<TestRealm.User> change) {
+            TestRealm.User user = realm.createUser(username, false);
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            long started = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
+            Oidc.Reply ok = refreshAt(realm, app, tokens, 600);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertThat(Jwt.claims(ok.text("refresh_token")).path("exp").asLong()).as("no role cap yet").isGreaterThan(started + cap);
+            change.accept(user);
+            Oidc.Reply next = refreshAt(realm, app, ok, 610);
+            assertThat(next.status()).as(next.body()).isEqualTo(200);
+            assertThat(Jwt.claims(next.text("refresh_token")).path("exp").asLong()).as("the next refresh ends at the role cap")
+                    .isLessThanOrEqualTo(started + cap);
+        }
+
+        @Test
+        @DisplayName("a cap put through roles-by-id on a role the user holds applies at the very next refresh")
+        void capByIdAppliesAtOnce(TestRealm realm) {
+            RoleRepresentation held = role(realm, "swing-shift", null);
+            capAppliesAtOnce(realm, "holds-swing-shift", 1800, user -> {
+                realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(held));
+                RoleRepresentation rep = realm.admin().rolesById().getRole(held.getId());
+                rep.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1800")));
+                realm.admin().rolesById().updateRole(held.getId(), rep);
+            });
+        }
+
+        @Test
+        @DisplayName("a capped client role created after the server read the caps, then granted, applies at the very next refresh")
+        void newCappedClientRoleAppliesAtOnce(TestRealm realm) {
+            TestRealm.Client owner = realm.createClient("shift-roles-owner");
+            capAppliesAtOnce(realm, "holds-client-shift", 1700, user -> {
+                RoleRepresentation rep = new RoleRepresentation();
+                rep.setName("client-shift");
+                rep.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1700")));
+                realm.admin().clients().get(owner.uuid()).roles().create(rep);
+                RoleRepresentation created = realm.admin().clients().get(owner.uuid()).roles().get("client-shift").toRepresentation();
+                realm.admin().users().get(user.id()).roles().clientLevel(owner.uuid()).add(List.of(created));
+            });
+        }
+
+        @Test
+        @DisplayName("a capped role brought in by a partial import, then granted, applies at the very next refresh")
+        void partialImportedCappedRoleAppliesAtOnce(TestRealm realm) {
+            capAppliesAtOnce(realm, "holds-imported-shift", 1600, user -> {
+                RoleRepresentation rep = new RoleRepresentation();
+                rep.setName("imported-shift");
+                rep.setAttributes(Map.of("bastion.session.maxSeconds", List.of("1600")));
+                org.keycloak.representations.idm.RolesRepresentation roles = new org.keycloak.representations.idm.RolesRepresentation();
+                roles.setRealm(List.of(rep));
+                org.keycloak.representations.idm.PartialImportRepresentation partial =
+                        new org.keycloak.representations.idm.PartialImportRepresentation();
+                partial.setRoles(roles);
+                partial.setIfResourceExists("FAIL");
+                try (Response r = realm.admin().partialImport(partial)) {
+                    assertThat(r.getStatus()).isEqualTo(200);
+                }
+                realm.admin().users().get(user.id()).roles().realmLevel()
+                        .add(List.of(realm.admin().roles().get("imported-shift").toRepresentation()));
+            });
+        }
+
         @Test
         @DisplayName("a client without full scope: a capped role outside its scope, held through a composite, still caps the session")
         void clientWithoutFullScope(KeycloakServer server, TestRealm realm) {

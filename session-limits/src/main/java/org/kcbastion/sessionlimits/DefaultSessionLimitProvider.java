@@ -30,7 +30,7 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     @Override
     public SessionDeadline deadline(RealmModel realm, UserSessionModel session, ClientModel client) {
-        return deadline(BastionPolicy.Lifetimes.from(realm), session, client, deepRoles(session.getUser()));
+        return deadline(BastionPolicy.Lifetimes.from(realm), session, client, deepRoles(session.getUser()), null);
     }
 
     /**
@@ -43,19 +43,20 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     public SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
         ClientModel client = request.getClientSession().getClient();
         Stream<RoleModel> roles = client.isFullScopeAllowed() ? request.getRolesStream() : deepRoles(session.getUser());
-        return deadline(BastionPolicy.Lifetimes.cached(realm), session, client, roles);
+        return deadline(BastionPolicy.Lifetimes.cached(realm), session, client, roles, RoleCapIndex.of(realm));
     }
 
     /**
      * One pass over the session's roles keeping only the smallest cap (the only one {@link SessionCaps#deadline} can
      * pick), and plain values in the facts: this runs on every token request, so it allocates one small accumulator and
      * no map, optional or string. The stream is walked from inside ({@code forEachOrdered}): its iterator would wrap the
-     * role set's spliterator in an adapter per request.
+     * role set's spliterator in an adapter per request. With the realm's {@link RoleCapIndex} a role's cap is one
+     * lookup by its id, and a realm without role caps skips the pass; without it (null), each role's attribute is read.
      */
     private static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, UserSessionModel session, ClientModel client,
-                                            Stream<RoleModel> roles) {
-        SmallestRoleCap smallest = new SmallestRoleCap();
-        roles.forEachOrdered(smallest);
+                                            Stream<RoleModel> roles, RoleCapIndex index) {
+        SmallestRoleCap smallest = new SmallestRoleCap(index);
+        if (index == null || !index.isEmpty()) roles.forEachOrdered(smallest);
         int clientCap = client == null ? 0 : cap(client.getAttribute(SessionCaps.ATTRIBUTE));
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
         return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), session.isOffline(),
@@ -66,12 +67,17 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
     /** The smallest role cap met so far and its role's name; the first one met among equals. */
     private static final class SmallestRoleCap implements Consumer<RoleModel> {
+        private final RoleCapIndex index;
         String role;
         int cap;
 
+        SmallestRoleCap(RoleCapIndex index) {
+            this.index = index;
+        }
+
         @Override
         public void accept(RoleModel r) {
-            int c = cap(r.getFirstAttribute(SessionCaps.ATTRIBUTE));
+            int c = index == null ? cap(r.getFirstAttribute(SessionCaps.ATTRIBUTE)) : index.cap(r.getId());
             if (c > 0 && (role == null || c < cap)) {
                 cap = c;
                 role = r.getName();
