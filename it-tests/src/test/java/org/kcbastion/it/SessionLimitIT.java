@@ -520,6 +520,27 @@ class SessionLimitIT {
         }
 
         @Test
+        @DisplayName("a cap written past the admin API (another extension, Keycloak's Java API) reaches token requests within a "
+                + "sweep: the sweeper drops the cached role caps that differ from the database (issue 18)")
+        void capWrittenPastTheAdminApi(KeycloakServer server, TestRealm realm) {
+            RoleRepresentation held = RoleChanges.role(realm, "side-door-shift", null);
+            TestRealm.User user = realm.createUser("holds-side-door-shift", false);
+            realm.admin().users().get(user.id()).roles().realmLevel().add(List.of(held));
+            Oidc.Reply tokens = realm.oidc().passwordGrant(app.clientId(), app.secret(), user.username(), user.password());
+            long started = Jwt.claims(tokens.text("access_token")).path("iat").asLong();
+            Oidc.Reply ok = refreshAt(realm, app, tokens, 600);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertThat(Jwt.claims(ok.text("refresh_token")).path("exp").asLong()).as("no cap yet").isGreaterThan(started + 1500);
+
+            realm.setRawRoleAttributes(held.getId(), Map.of("bastion.session.maxSeconds", "1500"));
+            Poll.untilTrue("a refresh ends at the cap written past the admin API", SWEEP, () -> {
+                Oidc.Reply r = realm.oidc().refresh(app.clientId(), app.secret(), ok.text("refresh_token"));
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                return Jwt.claims(r.text("refresh_token")).path("exp").asLong() <= started + 1500;
+            });
+        }
+
+        @Test
         @DisplayName("an idle offline session past the offline cap is ended by the sweeper, the online one it came from too")
         void offlineSessionSwept(KeycloakServer server, TestRealm realm) {
             realm.setAttributes(Map.of("bastion.session.offlineMaxSeconds", "7200"));

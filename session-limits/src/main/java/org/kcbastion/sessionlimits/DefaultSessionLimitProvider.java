@@ -77,12 +77,20 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
 
         @Override
         public void accept(RoleModel r) {
-            int c = index == null ? cap(r.getFirstAttribute(SessionCaps.ATTRIBUTE)) : index.cap(r.getId());
+            int c = index == null ? smallestCap(r) : index.cap(r.getId());
             if (c > 0 && (role == null || c < cap)) {
                 cap = c;
                 role = r.getName();
             }
         }
+    }
+
+    /**
+     * The role's cap read off the role: the smallest of its values, as {@link RoleCapIndex} and the sweeper read it
+     * from the database, so a role given two values is capped alike on every path.
+     */
+    private static int smallestCap(RoleModel r) {
+        return r.getAttributeStream(SessionCaps.ATTRIBUTE).mapToInt(DefaultSessionLimitProvider::cap).filter(c -> c > 0).min().orElse(0);
     }
 
     /** A client or role cap as enforced ({@link BastionPolicy#effectiveCapSeconds}); 0 when the attribute is unset. */

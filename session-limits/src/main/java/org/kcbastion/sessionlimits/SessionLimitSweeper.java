@@ -40,6 +40,8 @@ final class SessionLimitSweeper implements Runnable {
 
     private final KeycloakSessionFactory factory;
     private final int intervalSeconds;
+    /** The role caps by realm this node's previous sweep read (timer thread only); null before its first. */
+    private Map<String, Map<String, Long>> previousRoleCaps;
 
     SessionLimitSweeper(KeycloakSessionFactory factory, int intervalSeconds) {
         this.factory = factory;
@@ -75,15 +77,22 @@ final class SessionLimitSweeper implements Runnable {
         for (String realmId : realmIds) {
             long now = Time.currentTime();
             List<SweepCandidates.Candidate> candidates = new ArrayList<>();
-            RealmJobs.inRealm(factory, realmId, (s, realm) -> candidates.addAll(SweepCandidates.find(s, realm, now,
-                    roleCaps.getOrDefault(realmId, Map.of()),
-                    impersonatedStill(s, realm, impersonated.getOrDefault(realmId, Set.of()), now))));
+            Map<String, Long> realmCaps = roleCaps.getOrDefault(realmId, Map.of());
+            Map<String, Long> previous = previousRoleCaps == null ? null : previousRoleCaps.getOrDefault(realmId, Map.of());
+            RealmJobs.inRealm(factory, realmId, (s, realm) -> {
+                if (RoleCapIndex.reconcile(s, realm, realmCaps, previous)) {
+                    LOG.debugf("Bastion session-limit sweep: role caps of realm %s changed, its cached caps dropped", realm.getName());
+                }
+                candidates.addAll(SweepCandidates.find(s, realm, now, realmCaps,
+                        impersonatedStill(s, realm, impersonated.getOrDefault(realmId, Set.of()), now)));
+            });
             counts.read += candidates.size();
             for (int i = 0; i < candidates.size(); i += END_BATCH) {
                 List<SweepCandidates.Candidate> batch = candidates.subList(i, Math.min(candidates.size(), i + END_BATCH));
                 RealmJobs.inRealm(factory, realmId, (s, realm) -> batch.forEach(c -> judge(s, realm, c, counts)));
             }
         }
+        previousRoleCaps = roleCaps;
         LOG.debugf("Bastion session-limit sweep: read %d sessions, judged %d, ended %d in %d ms", counts.read, counts.judged,
                 counts.ended, (System.nanoTime() - startedAt) / 1_000_000);
     }

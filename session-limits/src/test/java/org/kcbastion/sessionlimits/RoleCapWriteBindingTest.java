@@ -39,11 +39,11 @@ class RoleCapWriteBindingTest {
     @Test
     @DisplayName("the index answers a role's cap by id, 0 for a role without one")
     void indexLookups() {
-        RoleCapIndex index = RoleCapIndex.read(java.util.Map.of("r1", 900L, "r2", 3600L), 0);
+        RoleCapIndex index = RoleCapIndex.read(java.util.Map.of("r1", 900L, "r2", 3600L));
         assertThat(index.isEmpty()).isFalse();
         assertThat(index.cap("r1")).isEqualTo(900);
         assertThat(index.cap("r2")).isEqualTo(3600);
         assertThat(index.cap("other")).isZero();
-        assertThat(RoleCapIndex.read(java.util.Map.of(), 0).isEmpty()).isTrue();
+        assertThat(RoleCapIndex.read(java.util.Map.of()).isEmpty()).isTrue();
     }
 }

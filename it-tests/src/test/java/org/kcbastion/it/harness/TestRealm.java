@@ -164,6 +164,11 @@ public final class TestRealm implements AutoCloseable {
         rawWrite("bastion-test-raw/clients/" + clientUuid + "/attributes", attributes);
     }
 
+    /** {@link #setRawAttributes} for a role's attributes, through Keycloak's Java API as another extension would. */
+    public void setRawRoleAttributes(String roleId, Map<String, String> attributes) {
+        rawWrite("bastion-test-raw/roles/" + roleId + "/attributes", attributes);
+    }
+
     private void rawWrite(String path, Map<String, String> attributes) {
         String body;
         try {
