@@ -1,7 +1,6 @@
 package org.kcbastion.core;
 
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.cache.CachedRealmModel;
 import org.keycloak.utils.EmailValidationUtil;
 
 import java.util.Arrays;
@@ -10,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -71,24 +69,6 @@ public record BastionPolicy(
 
         public static Lifetimes from(RealmModel realm) {
             return read(realm::getAttribute);
-        }
-
-        private static final String CACHE_KEY = "bastion.lifetimes";
-
-        /**
-         * {@link #from}, parsed once per cached realm: Keycloak's realm cache keeps the value beside its copy of the
-         * realm ({@link CachedRealmModel#getCachedWith}, as its own level-of-authentication map does) and drops both
-         * when the realm changes, on every node. For requests that do not change the realm (token requests); a request
-         * that writes realm attributes reads them with {@link #from}.
-         */
-        @SuppressWarnings("unchecked")
-        public static Lifetimes cached(RealmModel realm) {
-            if (!(realm instanceof CachedRealmModel cachedRealm)) return from(realm);
-            ConcurrentHashMap<Object, Object> cachedWith = cachedRealm.getCachedWith();
-            if (cachedWith.get(CACHE_KEY) instanceof Lifetimes known) return known;
-            Lifetimes read = from(realm);
-            cachedWith.put(CACHE_KEY, read);
-            return read;
         }
 
         public static Lifetimes read(Function<String, String> attributes) {

@@ -10,7 +10,7 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.models.utils.RoleUtils;
 
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -43,30 +43,39 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
     public SessionDeadline tokenRequestDeadline(RealmModel realm, UserSessionModel session, ClientSessionContext request) {
         ClientModel client = request.getClientSession().getClient();
         Stream<RoleModel> roles = client.isFullScopeAllowed() ? request.getRolesStream() : deepRoles(session.getUser());
-        return deadline(BastionPolicy.Lifetimes.cached(realm), session, client, roles, RoleCapIndex.of(realm));
+        RealmLimits limits = RealmLimits.of(realm);
+        return deadline(limits.lifetimes(), session, client, roles, limits.roleCaps());
     }
 
     /**
      * One pass over the session's roles keeping only the smallest cap (the only one {@link SessionCaps#deadline} can
      * pick), and plain values in the facts: this runs on every token request, so it allocates one small accumulator and
-     * no map, optional or string. The stream is walked from inside ({@code forEachOrdered}): its iterator would wrap the
-     * role set's spliterator in an adapter per request. With the realm's {@link RoleCapIndex} a role's cap is one
-     * lookup by its id, and a realm without role caps skips the pass; without it (null), each role's attribute is read.
+     * no map, optional or string. With the realm's {@link RoleCapIndex} a role's cap is one lookup by its id, and the
+     * pass is skipped where no role of the realm has a cap below the session's other caps, and ends at a held role with
+     * the realm's smallest; without it (null), each role's attribute is read.
      */
     private static SessionDeadline deadline(BastionPolicy.Lifetimes lifetimes, UserSessionModel session, ClientModel client,
                                             Stream<RoleModel> roles, RoleCapIndex index) {
-        SmallestRoleCap smallest = new SmallestRoleCap(index);
-        if (index == null || !index.isEmpty()) roles.forEachOrdered(smallest);
         int clientCap = client == null ? 0 : cap(client.getAttribute(SessionCaps.ATTRIBUTE));
+        boolean offline = session.isOffline();
+        boolean rememberMe = session.isRememberMe();
+        SmallestRoleCap smallest = new SmallestRoleCap(index);
+        if (index == null || index.smallest() > 0
+                && index.smallest() < SessionCaps.capBeforeRoles(lifetimes, offline, rememberMe, clientCap)) {
+            roles.anyMatch(smallest);
+        }
         boolean impersonation = session.getNote(IMPERSONATOR_ID) != null;
-        return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), session.isOffline(),
-                session.isRememberMe(), impersonation, client == null ? null : client.getClientId(), clientCap, smallest.role,
-                smallest.cap, impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
+        return SessionCaps.deadline(lifetimes, new SessionCaps.Facts(session.getStarted(), offline, rememberMe, impersonation,
+                client == null ? null : client.getClientId(), clientCap, smallest.role, smallest.cap,
+                impersonation ? epochNote(session, Impersonations.NOTE_STARTED) : 0,
                 impersonation ? epochNote(session, Impersonations.NOTE_EXPIRES) : 0));
     }
 
-    /** The smallest role cap met so far and its role's name; the first one met among equals. */
-    private static final class SmallestRoleCap implements Consumer<RoleModel> {
+    /**
+     * The smallest role cap met so far and its role's name; the first one met among equals. True (the walk ends) at a
+     * role with the realm's smallest cap, as no later role can be below it.
+     */
+    private static final class SmallestRoleCap implements Predicate<RoleModel> {
         private final RoleCapIndex index;
         String role;
         int cap;
@@ -76,12 +85,14 @@ final class DefaultSessionLimitProvider implements SessionLimitProvider {
         }
 
         @Override
-        public void accept(RoleModel r) {
+        public boolean test(RoleModel r) {
             int c = index == null ? smallestCap(r) : index.cap(r.getId());
             if (c > 0 && (role == null || c < cap)) {
                 cap = c;
                 role = r.getName();
+                return index != null && c == index.smallest();
             }
+            return false;
         }
     }
 

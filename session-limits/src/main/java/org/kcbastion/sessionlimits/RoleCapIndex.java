@@ -1,20 +1,16 @@
 package org.kcbastion.sessionlimits;
 
 import org.jboss.logging.Logger;
-import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.cache.CacheRealmProvider;
-import org.keycloak.models.cache.CachedRealmModel;
-import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A realm's role caps by role id (realm and client roles), read in one statement and kept beside Keycloak's cached
- * realm ({@link CachedRealmModel#getCachedWith}), so a token request learns a held role's cap from one small map
+ * realm ({@link RealmLimits}), so a token request learns a held role's cap from one small map
  * instead of reading each held role's attributes, which nothing else on a refresh reads (JFR under refresh load: the
  * largest share of Bastion's own samples in sessions 14 and 16).
  * <p>
@@ -35,56 +31,45 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RoleCapIndex {
 
-    /** After a failed read, how long token requests read the caps off the roles before the index is tried again. */
-    static final int RETRY_SECONDS = 60;
-    private static final String CACHE_KEY = "bastion.roleCapIndex";
     private static final Logger LOG = Logger.getLogger(RoleCapIndex.class);
 
-    /** Null when the caps could not be read at {@code readAt}. */
     private final Map<String, Integer> capsByRoleId;
-    private final long readAt;
+    /** The smallest cap of the realm's roles, 0 when none has one: a held role with it ends the search. */
+    private final int smallest;
 
-    private RoleCapIndex(Map<String, Integer> capsByRoleId, long readAt) {
+    private RoleCapIndex(Map<String, Integer> capsByRoleId) {
         this.capsByRoleId = capsByRoleId;
-        this.readAt = readAt;
+        this.smallest = capsByRoleId.values().stream().mapToInt(Integer::intValue).filter(c -> c > 0).min().orElse(0);
     }
 
     /**
-     * The cached realm's index, read when absent; null when the realm is not a cached one or the caps cannot be read
-     * (the caller reads the roles' attributes instead).
+     * The realm's index read from the database; null when it cannot be read (the caller reads the roles' attributes
+     * instead, and {@link RealmLimits} tries again later).
      */
-    static RoleCapIndex of(RealmModel realm) {
-        if (!(realm instanceof CachedRealmModel cachedRealm)) return null;
-        ConcurrentHashMap<Object, Object> cachedWith = cachedRealm.getCachedWith();
-        if (cachedWith.get(CACHE_KEY) instanceof RoleCapIndex known) {
-            if (known.capsByRoleId != null) return known;
-            long sinceFailure = Time.currentTime() - known.readAt;
-            if (sinceFailure >= 0 && sinceFailure < RETRY_SECONDS) return null;
-        }
-        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        if (session == null) return null;
-        RoleCapIndex read;
+    static RoleCapIndex load(KeycloakSession session, RealmModel realm) {
         try {
-            read = read(SweepCandidates.roleCaps(session, realm));
+            return read(SweepCandidates.roleCaps(session, realm));
         } catch (RuntimeException e) {
-            // Tried again after RETRY_SECONDS, not on every token request (nor a warning each time).
             LOG.warnf("Bastion: cannot read the role caps of realm %s in one statement; reading them off each role for %d s: %s",
-                    realm.getName(), RETRY_SECONDS, e.toString());
-            read = new RoleCapIndex(null, Time.currentTime());
+                    realm.getName(), RealmLimits.RETRY_SECONDS, e.toString());
+            return null;
         }
-        cachedWith.put(CACHE_KEY, read);
-        return read.capsByRoleId == null ? null : read;
     }
 
     /** An index of {@code caps} (role id to enforced cap in seconds, as {@link SweepCandidates#roleCaps} reads them). */
     static RoleCapIndex read(Map<String, Long> caps) {
         Map<String, Integer> byRole = new HashMap<>();
         caps.forEach((role, cap) -> byRole.put(role, cap.intValue()));
-        return new RoleCapIndex(Map.copyOf(byRole), 0);
+        return new RoleCapIndex(Map.copyOf(byRole));
     }
 
     boolean isEmpty() {
         return capsByRoleId.isEmpty();
+    }
+
+    /** The smallest cap any role of the realm has; 0 when none has one. */
+    int smallest() {
+        return smallest;
     }
 
     /** The role's cap in seconds; 0 when it has none. */
@@ -100,10 +85,8 @@ final class RoleCapIndex {
      */
     static boolean reconcile(KeycloakSession session, RealmModel realm, Map<String, Long> current, Map<String, Long> previous) {
         boolean changed = previous != null && !previous.equals(current);
-        if (!changed && realm instanceof CachedRealmModel cachedRealm
-                && cachedRealm.getCachedWith().get(CACHE_KEY) instanceof RoleCapIndex cached && cached.capsByRoleId != null) {
-            changed = !cached.capsByRoleId.equals(read(current).capsByRoleId);
-        }
+        RoleCapIndex cached = RealmLimits.cachedRoleCaps(realm);
+        if (!changed && cached != null) changed = !cached.capsByRoleId.equals(read(current).capsByRoleId);
         if (changed) invalidate(session, realm);
         return changed;
     }

@@ -41,6 +41,16 @@ final class SessionCaps {
         }
     }
 
+    /**
+     * The cap a session has before its roles count: its kind's lifetime, or its client's cap when smaller. A role cap
+     * counts only below it ({@link #deadline}), so where no role of the realm has a smaller one, its roles need no look.
+     */
+    static long capBeforeRoles(BastionPolicy.Lifetimes lifetimes, boolean offline, boolean rememberMe, int clientCap) {
+        long cap = offline ? lifetimes.offlineMaxSeconds()
+                : rememberMe ? lifetimes.rememberMeMaxSeconds() : lifetimes.sessionMaxSeconds();
+        return clientCap > 0 && clientCap < cap ? clientCap : cap;
+    }
+
     static SessionDeadline deadline(BastionPolicy policy, Facts facts) {
         return deadline(policy.lifetimes(), facts);
     }

@@ -44,6 +44,8 @@ class RoleCapWriteBindingTest {
         assertThat(index.cap("r1")).isEqualTo(900);
         assertThat(index.cap("r2")).isEqualTo(3600);
         assertThat(index.cap("other")).isZero();
+        assertThat(index.smallest()).isEqualTo(900);
         assertThat(RoleCapIndex.read(java.util.Map.of()).isEmpty()).isTrue();
+        assertThat(RoleCapIndex.read(java.util.Map.of()).smallest()).isZero();
     }
 }

@@ -45,6 +45,28 @@ class SessionCapsTest {
     }
 
     @Test
+    @DisplayName("a role cap counts exactly when it is below the cap before roles, so token requests may skip the roles otherwise")
+    void capBeforeRoles() {
+        int[] roleCaps = {600, 1799, 1800, 1801, 43199, 43200, 43201, 2592000, 3888000, 3888001};
+        for (boolean offline : new boolean[] {false, true}) {
+            for (boolean rememberMe : new boolean[] {false, true}) {
+                for (OptionalInt client : new OptionalInt[] {OptionalInt.empty(), OptionalInt.of(1800), OptionalInt.of(99999999)}) {
+                    long before = SessionCaps.capBeforeRoles(DEFAULTS.lifetimes(), offline, rememberMe, client.orElse(0));
+                    SessionDeadline withoutRoles = SessionCaps.deadline(DEFAULTS, facts(offline, rememberMe, false, client, Map.of()));
+                    assertThat(withoutRoles.capSeconds()).isEqualTo(before);
+                    for (int roleCap : roleCaps) {
+                        SessionDeadline withRole = SessionCaps.deadline(DEFAULTS,
+                                facts(offline, rememberMe, false, client, Map.of("r", roleCap)));
+                        assertThat(withRole.equals(withoutRoles))
+                                .as("offline %s, remember-me %s, client %s, role %d", offline, rememberMe, client, roleCap)
+                                .isEqualTo(roleCap >= before);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("of several role caps the smallest wins; the source is joined only when read, and equals the written form")
     void severalRoles() {
         SessionDeadline d = SessionCaps.deadline(DEFAULTS, facts(false, false, false, OptionalInt.of(1800),
