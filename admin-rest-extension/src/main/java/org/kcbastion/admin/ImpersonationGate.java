@@ -3,6 +3,7 @@ package org.kcbastion.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
+import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.ApiError;
 import org.kcbastion.core.Ids;
 import org.kcbastion.core.ImpersonationFlow;
@@ -39,7 +40,7 @@ final class ImpersonationGate {
     /** For a request Keycloak routed to {@code UserResource#impersonate}. */
     static void judge(ContainerRequestContext request) throws IOException {
         // admin/realms/{realm}/users/{id}/impersonation
-        List<String> segments = PrivilegedRequestFilter.segments(request);
+        List<String> segments = AdminPaths.segments(request);
         if (segments.size() < 5) return;
         String realmName = segments.get(2);
         String userId = segments.get(4);

@@ -3,8 +3,8 @@ package org.kcbastion.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.core.Response;
+import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.ApiError;
 import org.kcbastion.core.BastionPolicy;
 import org.kcbastion.core.Ids;
@@ -21,7 +21,6 @@ import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,7 +60,7 @@ final class PrivilegedRequestFilter implements ContainerRequestFilter {
             if ("POST".equals(method)) ImpersonationGate.judge(request);
             return;
         }
-        List<String> segments = segments(request);
+        List<String> segments = AdminPaths.segments(request);
         // admin/realms[/{realm}/...]: every other path (token endpoint, login pages, account) leaves here.
         if (segments.size() < 2 || !"admin".equals(segments.get(0)) || !"realms".equals(segments.get(1))) return;
         Optional<AdminCatalogue.Entry> entry = AdminCatalogue.find(resourceClass, routed.getName());
@@ -178,15 +177,6 @@ final class PrivilegedRequestFilter implements ContainerRequestFilter {
         Response.ResponseBuilder b = ApiError.builder(decision.status(), decision.error(), decision.description(), extra);
         decision.headers().forEach(b::header);
         return b.build();
-    }
-
-    /** The request path's non-empty segments: {@code //} and a trailing slash name the same endpoint. */
-    static List<String> segments(ContainerRequestContext request) {
-        List<String> out = new ArrayList<>();
-        for (PathSegment segment : request.getUriInfo().getPathSegments()) {
-            if (!segment.getPath().isEmpty()) out.add(segment.getPath());
-        }
-        return out;
     }
 
     /** The client a path below {@code clients/{uuid}} addresses; null when there is none. */

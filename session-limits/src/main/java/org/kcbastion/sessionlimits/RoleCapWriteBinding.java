@@ -5,8 +5,8 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.DynamicFeature;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.FeatureContext;
-import jakarta.ws.rs.core.PathSegment;
 import jakarta.ws.rs.ext.Provider;
+import org.kcbastion.core.AdminPaths;
 import org.kcbastion.core.Ids;
 import org.kcbastion.core.ResourceMethods;
 import org.keycloak.models.KeycloakSession;
@@ -15,7 +15,6 @@ import org.keycloak.representations.idm.RoleRepresentation;
 import org.keycloak.utils.KeycloakSessionUtil;
 
 import java.lang.reflect.Method;
-import java.util.List;
 
 /**
  * Keeps {@link RoleCapIndex} current: binds a request filter, when Keycloak deploys its endpoints, to every admin API
@@ -50,13 +49,9 @@ public final class RoleCapWriteBinding implements DynamicFeature {
         public void filter(ContainerRequestContext request) {
             String method = request.getMethod();
             if ("GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method)) return;
-            List<PathSegment> segments = request.getUriInfo().getPathSegments().stream().filter(s -> !s.getPath().isEmpty()).toList();
-            if (segments.size() < 3 || !"admin".equals(segments.get(0).getPath()) || !"realms".equals(segments.get(1).getPath())) {
-                return;
-            }
-            String realmName = segments.get(2).getPath();
+            String realmName = AdminPaths.realmName(AdminPaths.segments(request));
             KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-            if (session == null || !Ids.plausible(realmName)) return;
+            if (session == null || realmName == null || !Ids.plausible(realmName)) return;
             RealmModel realm = session.realms().getRealmByName(realmName);
             if (realm != null) RoleCapIndex.invalidate(session, realm);
         }
